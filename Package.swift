@@ -26,6 +26,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "Reports",
+            dependencies: ["FerryModel"],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "FerryCommands",
             dependencies: [
                 "FerryModel",
@@ -38,6 +43,11 @@ let package = Package(
         .executableTarget(
             name: "ferry",
             dependencies: ["FerryCommands"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "ReportsTests",
+            dependencies: ["Reports"],
             swiftSettings: strictSettings
         ),
         .testTarget(
