@@ -31,6 +31,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "Migration",
+            dependencies: ["FerryModel", "Reports"],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "FerryCommands",
             dependencies: [
                 "FerryModel",
@@ -48,6 +53,11 @@ let package = Package(
         .testTarget(
             name: "ReportsTests",
             dependencies: ["Reports"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "MigrationTests",
+            dependencies: ["Migration", "Reports"],
             swiftSettings: strictSettings
         ),
         .testTarget(
