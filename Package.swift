@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         .target(
@@ -28,6 +29,14 @@ let package = Package(
         .target(
             name: "Reports",
             dependencies: ["FerryModel"],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "Workspace",
+            dependencies: [
+                "FerryModel",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: strictSettings
         ),
         .target(
@@ -53,6 +62,11 @@ let package = Package(
         .testTarget(
             name: "ReportsTests",
             dependencies: ["Reports"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "WorkspaceTests",
+            dependencies: ["Workspace", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strictSettings
         ),
         .testTarget(
