@@ -19,6 +19,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         .target(
@@ -26,9 +28,28 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "Workspace",
+            dependencies: [
+                "FerryModel",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "ConfluenceExport",
+            dependencies: [
+                "FerryModel",
+                "Workspace",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "FerryCommands",
             dependencies: [
                 "FerryModel",
+                "Workspace",
+                "ConfluenceExport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
@@ -43,6 +64,14 @@ let package = Package(
         .testTarget(
             name: "FerryCommandsTests",
             dependencies: ["FerryCommands", "FerryModel", "ferry"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "ConfluenceExportTests",
+            dependencies: [
+                "ConfluenceExport", "Workspace", "FerryModel", "FerryCommands", "ferry",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ],
             swiftSettings: strictSettings
         ),
     ]
