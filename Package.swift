@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         .target(
@@ -41,6 +42,15 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "ConfluenceExport",
+            dependencies: [
+                "FerryModel",
+                "Workspace",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "Migration",
             dependencies: [
                 "FerryModel",
@@ -53,6 +63,8 @@ let package = Package(
             name: "FerryCommands",
             dependencies: [
                 "FerryModel",
+                "Workspace",
+                "ConfluenceExport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
@@ -82,6 +94,14 @@ let package = Package(
         .testTarget(
             name: "FerryCommandsTests",
             dependencies: ["FerryCommands", "FerryModel", "ferry"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "ConfluenceExportTests",
+            dependencies: [
+                "ConfluenceExport", "Workspace", "FerryModel", "FerryCommands", "ferry",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ],
             swiftSettings: strictSettings
         ),
     ]

@@ -1,0 +1,238 @@
+import GRDB
+
+extension Workspace {
+    /// Joins the staged rows on disk, after the whole export was staged: owners of
+    /// content properties, the space of every revision, comment and attachment,
+    /// attachment sizes and file locations; then records every reference to a
+    /// missing object (and every missing attachment file) in `staged_repairs`.
+    ///
+    /// - Parameter expectAttachmentFiles: false when the export says it was made
+    ///   without attachments (`backupAttachments=false`): missing files are then not
+    ///   reported one by one.
+    public func resolveStaging(expectAttachmentFiles: Bool) throws {
+        try database.write { db in
+            for statement in StagingSchema.resolutionIndexes { try db.execute(sql: statement) }
+            for statement in Self.resolutionStatements { try db.execute(sql: statement) }
+            if expectAttachmentFiles {
+                try db.execute(
+                    sql: """
+                        INSERT INTO staged_repairs (kind, class, object_id, count, action, detail)
+                        SELECT 'missing-attachment-file', 'Attachment', a.id, 1, 'reported',
+                               'no file attachments/' || COALESCE(a.file_container_id, '?') || '/' ||
+                               a.file_attachment_id || '/' || COALESCE(a.version, 1)
+                        FROM staged_attachments a
+                        WHERE a.file_path IS NULL AND a.effective_space_id IS NOT NULL
+                          AND COALESCE(a.status, 'current') <> 'deleted'
+                        ORDER BY a.id
+                        """)
+            }
+            try Self.inferExportType(db)
+        }
+    }
+
+    private static func inferExportType(_ db: Database) throws {
+        let type = try String.fetchOne(db, sql: "SELECT value FROM staged_export WHERE key = 'exportType'")
+        guard type == nil else { return }
+        let spaces = try String.fetchAll(db, sql: "SELECT key FROM staged_spaces ORDER BY key")
+        let crowdUsers =
+            try Int.fetchOne(
+                db, sql: "SELECT COUNT(*) FROM staged_users WHERE class IN ('InternalUser', 'DefaultHibernateUser')")
+            ?? 0
+        let inferred = spaces.count == 1 && crowdUsers == 0 ? "space" : "all"
+        try db.execute(
+            sql: "INSERT OR REPLACE INTO staged_export (key, value) VALUES ('exportType', ?), ('inferred', 'true')",
+            arguments: [inferred])
+        if inferred == "space", let key = spaces.first {
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO staged_export (key, value) VALUES ('spaceKey', ?)", arguments: [key])
+        }
+    }
+
+    static let resolutionStatements = [
+        // Old exports list content properties only on their owner.
+        """
+        UPDATE staged_content_properties SET content_id = (
+            SELECT l.owner_id FROM staged_collection_links l
+            WHERE l.role = 'contentProperties' AND l.target_id = staged_content_properties.id LIMIT 1)
+        WHERE content_id IS NULL
+        """,
+        """
+        UPDATE staged_content SET inline = 1
+        WHERE class = 'Comment' AND id IN (
+            SELECT content_id FROM staged_content_properties
+            WHERE name IN ('inline-comment', 'inline-marker-ref') AND content_id IS NOT NULL)
+        """,
+        // Missing references: a page whose parent is absent becomes top-level.
+        """
+        INSERT INTO staged_repairs (kind, class, object_id, count, action, detail)
+        SELECT 'missing-reference', c.class, c.id, 1, 'repaired',
+               'parent page ' || c.parent_id || ' is not in the export; placed at the top of its space'
+        FROM staged_content c
+        WHERE c.parent_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM staged_content p WHERE p.id = c.parent_id)
+        ORDER BY c.id
+        """,
+        """
+        UPDATE staged_content SET parent_id = NULL
+        WHERE parent_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM staged_content p WHERE p.id = staged_content.parent_id)
+        """,
+        // Spaces: heads first, then legacy drafts by space key, revisions from their head,
+        // attachments and comments from what they belong to.
+        "UPDATE staged_content SET effective_space_id = space_id WHERE space_id IS NOT NULL",
+        """
+        UPDATE staged_content SET effective_space_id = (
+            SELECT s.id FROM staged_spaces s WHERE s.key = staged_content.space_key)
+        WHERE effective_space_id IS NULL AND space_key IS NOT NULL
+        """,
+        """
+        UPDATE staged_content SET effective_space_id = (
+            SELECT s.id FROM staged_spaces s WHERE s.description_id = staged_content.id)
+        WHERE effective_space_id IS NULL AND class = 'SpaceDescription'
+        """,
+        """
+        UPDATE staged_content SET effective_space_id = (
+            SELECT o.effective_space_id FROM staged_content o WHERE o.id = staged_content.original_id)
+        WHERE effective_space_id IS NULL AND original_id IS NOT NULL
+        """,
+        """
+        UPDATE staged_attachments SET effective_space_id = COALESCE(space_id, (
+            SELECT c.effective_space_id FROM staged_content c WHERE c.id = staged_attachments.container_id))
+        """,
+        """
+        UPDATE staged_attachments SET effective_space_id = (
+            SELECT o.effective_space_id FROM staged_attachments o WHERE o.id = staged_attachments.original_id)
+        WHERE effective_space_id IS NULL AND original_id IS NOT NULL
+        """,
+        """
+        UPDATE staged_content SET effective_space_id = COALESCE(
+            (SELECT c.effective_space_id FROM staged_content c WHERE c.id = staged_content.container_id),
+            (SELECT a.effective_space_id FROM staged_attachments a WHERE a.id = staged_content.container_id))
+        WHERE effective_space_id IS NULL AND container_id IS NOT NULL
+        """,
+        """
+        UPDATE staged_content SET effective_space_id = (
+            SELECT o.effective_space_id FROM staged_content o WHERE o.id = staged_content.original_id)
+        WHERE effective_space_id IS NULL AND original_id IS NOT NULL
+        """,
+        // Attachment metadata held in content properties (5.x and later).
+        """
+        UPDATE staged_attachments SET file_size = (
+            SELECT COALESCE(p.long_value, CAST(p.string_value AS INTEGER)) FROM staged_content_properties p
+            WHERE p.content_id = staged_attachments.id AND p.name = 'FILESIZE' LIMIT 1)
+        WHERE file_size IS NULL
+        """,
+        """
+        UPDATE staged_attachments SET media_type = (
+            SELECT p.string_value FROM staged_content_properties p
+            WHERE p.content_id = staged_attachments.id AND p.name = 'MEDIA_TYPE' LIMIT 1)
+        WHERE media_type IS NULL
+        """,
+        // Files live under the head attachment's id: attachments/<container>/<head>/<version>.
+        """
+        UPDATE staged_attachments SET
+            file_attachment_id = COALESCE(original_id, id),
+            file_container_id = COALESCE(
+                (SELECT o.container_id FROM staged_attachments o WHERE o.id = staged_attachments.original_id),
+                container_id)
+        """,
+        """
+        UPDATE staged_attachments SET file_path = (
+            SELECT f.path FROM staged_attachment_files f
+            WHERE f.container_id = staged_attachments.file_container_id
+              AND f.attachment_id = staged_attachments.file_attachment_id
+              AND f.version = COALESCE(staged_attachments.version, 1))
+        """,
+        """
+        UPDATE staged_attachments SET file_size = (
+            SELECT f.size FROM staged_attachment_files f WHERE f.path = staged_attachments.file_path)
+        WHERE file_size IS NULL AND file_path IS NOT NULL
+        """,
+        // Everything else that points nowhere is skipped, and said so.
+        """
+        INSERT INTO staged_repairs (kind, class, object_id, count, action, detail)
+        SELECT 'missing-reference', 'BodyContent', b.id, 1, 'skipped',
+               'owner ' || COALESCE(b.content_class, 'content') || ' ' || COALESCE(b.content_id, '(none)') || ' is not in the export'
+        FROM staged_bodies b
+        WHERE b.content_id IS NULL OR NOT EXISTS (SELECT 1 FROM staged_content c WHERE c.id = b.content_id)
+        ORDER BY b.id
+        """,
+        """
+        INSERT INTO staged_repairs (kind, class, object_id, count, action, detail)
+        SELECT 'missing-reference', c.class, c.id, 1, 'skipped',
+               'historical version of ' || c.original_id || ', which is not in the export'
+        FROM staged_content c
+        WHERE c.original_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM staged_content o WHERE o.id = c.original_id)
+        ORDER BY c.id
+        """,
+        """
+        INSERT INTO staged_repairs (kind, class, object_id, count, action, detail)
+        SELECT 'missing-reference', 'Comment', c.id, 1, 'skipped',
+               'comment on ' || COALESCE(c.container_id, '(nothing)') || ', which is not in the export'
+        FROM staged_content c
+        WHERE c.class = 'Comment' AND c.original_id IS NULL AND (c.container_id IS NULL OR (
+            NOT EXISTS (SELECT 1 FROM staged_content o WHERE o.id = c.container_id)
+            AND NOT EXISTS (SELECT 1 FROM staged_attachments a WHERE a.id = c.container_id)))
+        ORDER BY c.id
+        """,
+        """
+        INSERT INTO staged_repairs (kind, class, object_id, count, action, detail)
+        SELECT 'missing-reference', 'Attachment', a.id, 1, 'skipped',
+               'attached to ' || COALESCE(a.container_id, '(nothing)') || ', which is not in the export'
+        FROM staged_attachments a
+        WHERE a.original_id IS NULL AND (a.container_id IS NULL
+            OR NOT EXISTS (SELECT 1 FROM staged_content c WHERE c.id = a.container_id))
+        ORDER BY a.id
+        """,
+        """
+        INSERT INTO staged_repairs (kind, class, object_id, count, action, detail)
+        SELECT 'missing-reference', c.class, c.id, 1, 'skipped',
+               'space ' || c.space_id || ' is not in the export'
+        FROM staged_content c
+        WHERE c.space_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM staged_spaces s WHERE s.id = c.space_id)
+        ORDER BY c.id
+        """,
+        """
+        INSERT INTO staged_repairs (kind, class, object_id, count, action, detail)
+        SELECT 'missing-reference', 'Labelling', l.id, 1, 'skipped',
+               CASE WHEN NOT EXISTS (SELECT 1 FROM staged_labels x WHERE x.id = l.label_id)
+                    THEN 'label ' || COALESCE(l.label_id, '(none)') || ' is not in the export'
+                    ELSE 'labelled ' || COALESCE(l.content_class, 'content') || ' ' || l.content_id || ' is not in the export' END
+        FROM staged_labellings l
+        WHERE NOT EXISTS (SELECT 1 FROM staged_labels x WHERE x.id = l.label_id)
+           OR (l.content_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM staged_content c WHERE c.id = l.content_id)
+               AND NOT EXISTS (SELECT 1 FROM staged_attachments a WHERE a.id = l.content_id))
+        ORDER BY l.id
+        """,
+        """
+        INSERT INTO staged_repairs (kind, class, object_id, count, action, detail)
+        SELECT 'missing-reference', 'ContentPermissionSet', s.id, 1, 'skipped',
+               'restricted content ' || COALESCE(s.content_id, '(none)') || ' is not in the export'
+        FROM staged_permission_sets s
+        WHERE s.content_id IS NULL OR NOT EXISTS (SELECT 1 FROM staged_content c WHERE c.id = s.content_id)
+        ORDER BY s.id
+        """,
+        """
+        INSERT INTO staged_repairs (kind, class, object_id, count, action, detail)
+        SELECT 'missing-reference', 'ContentPermission', p.id, 1, 'skipped',
+               'permission set ' || COALESCE(p.set_id, '(none)') || ' is not in the export'
+        FROM staged_content_permissions p
+        WHERE p.set_id IS NULL OR NOT EXISTS (SELECT 1 FROM staged_permission_sets s WHERE s.id = p.set_id)
+        ORDER BY p.id
+        """,
+        """
+        INSERT INTO staged_repairs (kind, class, object_id, count, action, detail)
+        SELECT 'missing-reference', 'SpacePermission', p.id, 1, 'skipped',
+               'space ' || p.space_id || ' is not in the export'
+        FROM staged_space_permissions p
+        WHERE p.space_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM staged_spaces s WHERE s.id = p.space_id)
+        ORDER BY p.id
+        """,
+        """
+        INSERT INTO staged_repairs (kind, class, object_id, count, action, detail)
+        SELECT 'missing-reference', 'HibernateMembership', m.id, 1, 'skipped',
+               'group ' || COALESCE(m.group_id, '(none)') || ' is not in the export'
+        FROM staged_memberships m
+        WHERE m.group_id IS NULL OR NOT EXISTS (SELECT 1 FROM staged_groups g WHERE g.id = m.group_id)
+        ORDER BY m.id
+        """,
+    ]
+}

@@ -1,0 +1,265 @@
+import GRDB
+
+/// What a staged export holds, per space and in total (the figures `ferry inspect` prints).
+public struct StagingSummary: Codable, Sendable, Equatable {
+    public struct Counts: Codable, Sendable, Equatable {
+        public var key: String?
+        public var name: String?
+        public var pages = 0
+        public var blogPosts = 0
+        public var historicalVersions = 0
+        public var comments = 0
+        public var footerComments = 0
+        public var inlineComments = 0
+        public var attachments = 0
+        public var attachmentBytes: Int64 = 0
+        public var attachmentBytesAllVersions: Int64 = 0
+        public var labels = 0
+        public var restrictions = 0
+        public var spacePermissions = 0
+        public var drafts = 0
+        public var deleted = 0
+        public var archived = 0
+        /// Bodies of this space's content by type: storage, wiki, raw, or untyped (pre-4.0 wiki).
+        public var bodyTypes: [String: Int] = [:]
+        public var estimatedXMLBytes: Int64 = 0
+        /// True when the estimated XML is over CCMA's 200 MB per-space limit.
+        public var overCCMALimit = false
+        /// Only in totals.
+        public var spaces: Int?
+        public var users: Int?
+        public var groups: Int?
+        public var globalPermissions: Int?
+        public var largestBodyBytes: Int64?
+        /// Objects of classes Cloud has no place for (settings, audit, app data…), by class.
+        public var unmigratable: [String: Int]?
+
+        public init() {}
+
+        enum CodingKeys: String, CodingKey {
+            case key, name, pages, blogPosts, historicalVersions, comments, footerComments, inlineComments
+            case attachments, attachmentBytes, attachmentBytesAllVersions, labels, restrictions, spacePermissions
+            case drafts, deleted, archived, bodyTypes
+            case estimatedXMLBytes = "estimatedXmlBytes"
+            case overCCMALimit = "overCcmaLimit"
+            case spaces, users, groups, globalPermissions, largestBodyBytes, unmigratable
+        }
+    }
+
+    public struct Macro: Codable, Sendable, Equatable {
+        public var name: String
+        public var count: Int
+        public var pages: Int
+
+        public init(name: String, count: Int, pages: Int) {
+            self.name = name
+            self.count = count
+            self.pages = pages
+        }
+    }
+
+    public var totals: Counts
+    public var spaces: [Counts]
+    public var macros: [Macro]
+    public var repairs: [StagedRepair]
+    public var export: [String: String]
+
+    /// CCMA fails on a space whose XML passes 200 MB.
+    public static let ccmaSpaceLimitBytes: Int64 = 200_000_000
+}
+
+extension Workspace {
+    /// Counts what is staged. Revisions, drafts and trash are never counted as pages.
+    public func summary() throws -> StagingSummary {
+        try database.read { db in
+            var spaces: [StagingSummary.Counts] = []
+            let rows = try Row.fetchAll(db, sql: "SELECT id, key, name FROM staged_spaces ORDER BY key, id")
+            for row in rows {
+                var counts = StagingSummary.Counts()
+                let id: String = row["id"]
+                counts.key = row["key"]
+                counts.name = row["name"]
+                try Self.fill(&counts, db: db, spaceID: id)
+                spaces.append(counts)
+            }
+            var totals = StagingSummary.Counts()
+            for space in spaces { totals.add(space) }
+            totals.overCCMALimit = spaces.contains { $0.overCCMALimit }
+            totals.spaces = spaces.count
+            totals.users =
+                try Int.fetchOne(db, sql: "SELECT COUNT(DISTINCT COALESCE(lower_name, id)) FROM staged_users") ?? 0
+            totals.groups =
+                try Int.fetchOne(db, sql: "SELECT COUNT(DISTINCT COALESCE(lower_name, id)) FROM staged_groups") ?? 0
+            totals.globalPermissions =
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM staged_space_permissions WHERE space_id IS NULL") ?? 0
+            totals.largestBodyBytes =
+                try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(body_bytes), 0) FROM staged_bodies") ?? 0
+            var unmigratable: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT class, COUNT(*) AS n FROM staged_other_objects GROUP BY class")
+            {
+                unmigratable[row["class"]] = row["n"]
+            }
+            totals.unmigratable = unmigratable
+            let macros = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT m.macro AS name, SUM(m.occurrences) AS count, COUNT(DISTINCT c.id) AS pages
+                    FROM staged_macro_uses m
+                    JOIN staged_bodies b ON b.id = m.body_id
+                    JOIN staged_content c ON c.id = b.content_id
+                    JOIN staged_spaces s ON s.id = c.effective_space_id
+                    WHERE c.class IN ('Page', 'BlogPost') AND c.original_id IS NULL
+                      AND COALESCE(c.status, 'current') = 'current'
+                    GROUP BY m.macro ORDER BY count DESC, name
+                    """
+            ).map { StagingSummary.Macro(name: $0["name"], count: $0["count"], pages: $0["pages"]) }
+            let repairs = try Row.fetchAll(
+                db, sql: "SELECT kind, class, object_id, count, action, detail FROM staged_repairs ORDER BY seq"
+            ).map {
+                StagedRepair(
+                    kind: $0["kind"], className: $0["class"], objectID: $0["object_id"], count: $0["count"],
+                    action: $0["action"], detail: $0["detail"])
+            }
+            var export: [String: String] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT key, value FROM staged_export") {
+                export[row["key"]] = row["value"]
+            }
+            return StagingSummary(totals: totals, spaces: spaces, macros: macros, repairs: repairs, export: export)
+        }
+    }
+
+    private static func fill(_ counts: inout StagingSummary.Counts, db: Database, spaceID: String) throws {
+        func count(_ sql: String) throws -> Int { try Int.fetchOne(db, sql: sql, arguments: [spaceID]) ?? 0 }
+        func sum(_ sql: String) throws -> Int64 { try Int64.fetchOne(db, sql: sql, arguments: [spaceID]) ?? 0 }
+        let head = "original_id IS NULL AND COALESCE(status, 'current') = 'current'"
+        let byClass = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT class, COUNT(*) AS n FROM staged_content
+                WHERE effective_space_id = ? AND \(head) GROUP BY class
+                """, arguments: [spaceID])
+        for row in byClass {
+            let n: Int = row["n"]
+            switch row["class"] as String {
+            case "Page": counts.pages = n
+            case "BlogPost": counts.blogPosts = n
+            default: break
+            }
+        }
+        counts.historicalVersions = try count(
+            """
+            SELECT COUNT(*) FROM staged_content c JOIN staged_content h ON h.id = c.original_id
+            WHERE h.effective_space_id = ? AND c.class IN ('Page', 'BlogPost')
+              AND COALESCE(c.status, 'current') NOT IN ('draft', 'deleted')
+              AND h.original_id IS NULL AND COALESCE(h.status, 'current') = 'current'
+            """)
+        counts.footerComments = try count(
+            "SELECT COUNT(*) FROM staged_content WHERE effective_space_id = ? AND class = 'Comment' AND inline = 0 AND \(head)"
+        )
+        counts.inlineComments = try count(
+            "SELECT COUNT(*) FROM staged_content WHERE effective_space_id = ? AND class = 'Comment' AND inline = 1 AND \(head)"
+        )
+        counts.comments = counts.footerComments + counts.inlineComments
+        counts.attachments = try count(
+            "SELECT COUNT(*) FROM staged_attachments WHERE effective_space_id = ? AND \(head)")
+        counts.attachmentBytes = try sum(
+            "SELECT COALESCE(SUM(file_size), 0) FROM staged_attachments WHERE effective_space_id = ? AND \(head)")
+        counts.attachmentBytesAllVersions = try sum(
+            """
+            SELECT COALESCE(SUM(file_size), 0) FROM staged_attachments
+            WHERE effective_space_id = ? AND COALESCE(status, 'current') = 'current'
+            """)
+        counts.labels = try count(
+            """
+            SELECT COUNT(*) FROM staged_labellings l
+            JOIN staged_labels x ON x.id = l.label_id
+            LEFT JOIN staged_content c ON c.id = l.content_id
+            LEFT JOIN staged_attachments a ON a.id = l.content_id AND c.id IS NULL
+            WHERE COALESCE(c.effective_space_id, a.effective_space_id) = ?
+            """)
+        counts.restrictions = try count(
+            """
+            SELECT COUNT(*) FROM staged_content_permissions p
+            JOIN staged_permission_sets s ON s.id = p.set_id
+            JOIN staged_content c ON c.id = s.content_id
+            WHERE c.effective_space_id = ?
+            """)
+        counts.spacePermissions = try count("SELECT COUNT(*) FROM staged_space_permissions WHERE space_id = ?")
+        counts.drafts = try count(
+            """
+            SELECT COUNT(*) FROM staged_content WHERE effective_space_id = ?
+              AND ((class IN ('Page', 'BlogPost') AND status = 'draft') OR class = 'Draft')
+            """)
+        counts.deleted = try count(
+            """
+            SELECT COUNT(*) FROM staged_content WHERE effective_space_id = ?
+              AND class IN ('Page', 'BlogPost') AND original_id IS NULL AND status = 'deleted'
+            """)
+        counts.archived = try count(
+            """
+            SELECT COUNT(*) FROM staged_content WHERE effective_space_id = ?
+              AND class IN ('Page', 'BlogPost') AND original_id IS NULL AND status = 'archived'
+            """)
+        for row in try Row.fetchAll(
+            db,
+            sql: """
+                SELECT b.body_type AS type, COUNT(*) AS n FROM staged_bodies b
+                JOIN staged_content c ON c.id = b.content_id
+                WHERE c.effective_space_id = ? GROUP BY b.body_type
+                """, arguments: [spaceID])
+        {
+            let type: Int? = row["type"]
+            let name =
+                switch type {
+                case nil: "untyped"
+                case 0: "wiki"
+                case 1: "raw"
+                case 2: "storage"
+                case let other?: "type-\(other)"
+                }
+            counts.bodyTypes[name] = row["n"]
+        }
+        counts.estimatedXMLBytes = try sum(
+            """
+            SELECT
+              (SELECT COALESCE(SUM(xml_bytes), 0) FROM staged_spaces WHERE id = ?1)
+            + (SELECT COALESCE(SUM(xml_bytes), 0) FROM staged_content WHERE effective_space_id = ?1)
+            + (SELECT COALESCE(SUM(b.xml_bytes), 0) FROM staged_bodies b JOIN staged_content c ON c.id = b.content_id
+               WHERE c.effective_space_id = ?1)
+            + (SELECT COALESCE(SUM(xml_bytes), 0) FROM staged_attachments WHERE effective_space_id = ?1)
+            + (SELECT COALESCE(SUM(p.xml_bytes), 0) FROM staged_content_properties p
+               JOIN staged_content c ON c.id = p.content_id WHERE c.effective_space_id = ?1)
+            + (SELECT COALESCE(SUM(p.xml_bytes), 0) FROM staged_content_properties p
+               JOIN staged_attachments a ON a.id = p.content_id WHERE a.effective_space_id = ?1)
+            + (SELECT COALESCE(SUM(l.xml_bytes), 0) FROM staged_labellings l
+               JOIN staged_content c ON c.id = l.content_id WHERE c.effective_space_id = ?1)
+            + (SELECT COALESCE(SUM(xml_bytes), 0) FROM staged_space_permissions WHERE space_id = ?1)
+            + (SELECT COALESCE(SUM(p.xml_bytes), 0) FROM staged_content_permissions p
+               JOIN staged_permission_sets s ON s.id = p.set_id
+               JOIN staged_content c ON c.id = s.content_id WHERE c.effective_space_id = ?1)
+            """)
+        counts.overCCMALimit = counts.estimatedXMLBytes > StagingSummary.ccmaSpaceLimitBytes
+    }
+}
+
+extension StagingSummary.Counts {
+    mutating func add(_ other: StagingSummary.Counts) {
+        pages += other.pages
+        blogPosts += other.blogPosts
+        historicalVersions += other.historicalVersions
+        comments += other.comments
+        footerComments += other.footerComments
+        inlineComments += other.inlineComments
+        attachments += other.attachments
+        attachmentBytes += other.attachmentBytes
+        attachmentBytesAllVersions += other.attachmentBytesAllVersions
+        labels += other.labels
+        restrictions += other.restrictions
+        spacePermissions += other.spacePermissions
+        drafts += other.drafts
+        deleted += other.deleted
+        archived += other.archived
+        for (type, n) in other.bodyTypes { bodyTypes[type, default: 0] += n }
+        estimatedXMLBytes += other.estimatedXMLBytes
+    }
+}
