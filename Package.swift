@@ -26,9 +26,15 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "StorageFormat",
+            dependencies: ["FerryModel"],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "FerryCommands",
             dependencies: [
                 "FerryModel",
+                "StorageFormat",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
@@ -43,6 +49,11 @@ let package = Package(
         .testTarget(
             name: "FerryCommandsTests",
             dependencies: ["FerryCommands", "FerryModel", "ferry"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "StorageFormatTests",
+            dependencies: ["StorageFormat", "FerryModel"],
             swiftSettings: strictSettings
         ),
     ]
