@@ -42,6 +42,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .executableTarget(
+            name: "BenchConvert",
+            dependencies: ["StorageFormat"],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
             name: "ferry",
             dependencies: ["FerryCommands"],
             swiftSettings: strictSettings

@@ -8,10 +8,14 @@ extension ConversionRun {
         }
         let target = rewriteSourceURL(href, at: index)
         let before = flow.inlines.count
+        let blocksBefore = flow.blocks.count
         walkChildren(
             of: index, marks: adding(ADFMark("link", attrs: ["href": .string(target)]), to: marks, at: index),
             flow: &flow, inParagraph: true)
-        if flow.inlines.count == before || !flow.inlines[before...].contains(where: { $0.type == "text" }) {
+        let producedText =
+            flow.blocks.count != blocksBefore
+            || (flow.inlines.count > before && flow.inlines[before...].contains { $0.type == "text" })
+        if !producedText {
             appendText(
                 target, marks: adding(ADFMark("link", attrs: ["href": .string(target)]), to: marks, at: index),
                 preserve: false, flow: &flow)
@@ -139,8 +143,9 @@ extension ConversionRun {
             href.map { adding(ADFMark("link", attrs: ["href": .string($0)]), to: marks, at: index) } ?? marks
         if let body {
             let before = flow.inlines.count
+            let blocksBefore = flow.blocks.count
             walkChildren(of: body, marks: linkMarks, flow: &flow, inParagraph: true)
-            if flow.inlines.count > before { return }
+            if flow.inlines.count > before || flow.blocks.count != blocksBefore { return }
         }
         if let plainBody, !plainBody.isEmpty {
             appendText(plainBody, marks: linkMarks, preserve: false, flow: &flow)

@@ -4,8 +4,15 @@ extension ConversionRun {
     /// `<table>` → ADF table; inside a table cell Cloud's `nested-table` extension; where
     /// tables are not allowed (list items, panels, quotes) a legacy-content block.
     mutating func table(_ index: Int, in container: Container) -> [ADFNode] {
+        if container == .tableCell, insideNestedTable {
+            // A table three levels deep: one nested-table payload inside another would
+            // escape its JSON twice per level, so deeper tables keep their storage instead.
+            return [fallback(index, reason: "a table nested in a nested table cannot be shown in Cloud", in: container)]
+        }
         if container == .tableCell {
+            insideNestedTable = true
             let inner = table(index, in: .doc)
+            insideNestedTable = false
             guard !inner.isEmpty else { return [] }
             note(
                 .fallback, "nested-table",

@@ -75,6 +75,8 @@ struct ConversionRun {
     let tree: StorageTree
     let context: ConversionContext
     var diagnostics: [ConversionDiagnostic] = []
+    /// Set while a table is converted for a `nested-table` payload.
+    var insideNestedTable = false
     private var idCounter: UInt64 = 0
     private let idSeed: UInt64
 
