@@ -34,6 +34,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "StorageFormat",
+            dependencies: ["FerryModel"],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "Workspace",
             dependencies: [
                 "FerryModel",
@@ -65,10 +70,16 @@ let package = Package(
                 "FerryModel",
                 "Workspace",
                 "ConfluenceExport",
+                "StorageFormat",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "BenchConvert",
+            dependencies: ["StorageFormat"],
             swiftSettings: strictSettings
         ),
         .executableTarget(
@@ -102,6 +113,11 @@ let package = Package(
                 "ConfluenceExport", "Workspace", "FerryModel", "FerryCommands", "ferry",
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "StorageFormatTests",
+            dependencies: ["StorageFormat", "FerryModel"],
             swiftSettings: strictSettings
         ),
     ]

@@ -7,7 +7,7 @@ struct CLITests {
     func helpListsCommands() throws {
         let result = try FerryProcess.run(["--help"])
         #expect(result.status == 0)
-        for command in ["demo", "config"] {
+        for command in ["demo", "config", "convert"] {
             let line = result.stdout.split(separator: "\n").first {
                 $0.trimmingCharacters(in: .whitespaces).hasPrefix(command + " ")
             }
@@ -17,7 +17,7 @@ struct CLITests {
 
     @Test("every command's help carries an example")
     func everyCommandHasAnExample() throws {
-        for command in [["demo"], ["config", "show"]] {
+        for command in [["demo"], ["config", "show"], ["convert"]] {
             let result = try FerryProcess.run(command + ["--help"])
             #expect(result.status == 0)
             #expect(result.stdout.contains("Example"), "\(command) --help has no example")

@@ -1,0 +1,106 @@
+import Foundation
+import StorageFormat
+
+/// `BenchConvert generate --megabytes N --out FILE`: writes a deterministic corpus
+/// (pages separated by U+001E) for this benchmark and the Python baseline.
+/// `BenchConvert run --corpus FILE`: converts every page on one core (parse,
+/// convert, validate, serialise ADF JSON) and prints throughput and peak memory.
+@main
+struct BenchConvert {
+    static func main() throws {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        func option(_ name: String) -> String? {
+            arguments.firstIndex(of: name).flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
+        }
+        switch arguments.first {
+        case "generate":
+            let megabytes = Double(option("--megabytes") ?? "50") ?? 50
+            let out = option("--out") ?? "corpus.storage"
+            var generator = CorpusGenerator(seed: 20_260_101)
+            let pages = generator.corpus(totalBytes: Int(megabytes * 1_000_000))
+            var data = Data()
+            for (index, page) in pages.enumerated() {
+                if index > 0 { data.append(0x1E) }
+                data.append(contentsOf: page.utf8)
+            }
+            try data.write(to: URL(fileURLWithPath: out))
+            print("corpus: \(pages.count) pages, \(String(format: "%.1f", Double(data.count) / 1e6)) MB → \(out)")
+        case "run":
+            try run(corpus: option("--corpus") ?? "corpus.storage", context: option("--context"))
+        default:
+            print("usage: BenchConvert generate --megabytes N --out FILE | run --corpus FILE [--context FILE]")
+        }
+    }
+
+    static func peakMemory() -> (current: Int, peak: Int) {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return (0, 0) }
+        func field(_ name: String) -> Int {
+            let line = status.split(separator: "\n").first { $0.hasPrefix(name + ":") } ?? ""
+            return Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
+        }
+        return (field("VmRSS"), field("VmHWM"))
+    }
+
+    static func run(corpus path: String, context: String?) throws {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        let pages = [UInt8](data).split(separator: 0x1E, omittingEmptySubsequences: false).map { Array($0) }
+        var conversionContext = ConversionContext(pageId: "65539", spaceKey: "ENG")
+        if let context {
+            conversionContext = try JSONDecoder().decode(
+                ConversionContext.self, from: Data(contentsOf: URL(fileURLWithPath: context)))
+        }
+        let converter = StorageConverter(context: conversionContext)
+        let before = peakMemory()
+        var outputBytes = 0
+        var invalid = 0
+        var diagnostics = 0
+        var counts: [String: Int] = [:]
+        let clock = ContinuousClock()
+        let elapsed = clock.measure {
+            for page in pages {
+                let result = converter.convert(page)
+                if !result.isValid { invalid += 1 }
+                diagnostics += result.diagnostics.count
+                outputBytes += result.document.jsonBytes().count
+            }
+        }
+        let after = peakMemory()
+        // Fidelity counts on the same corpus (outside the timed loop).
+        for page in pages.prefix(2000) {
+            let document = converter.convert(page).document
+            func visit(_ node: ADFNode) {
+                switch node.type {
+                case "extension", "bodiedExtension", "inlineExtension", "panel", "expand", "codeBlock", "status",
+                    "taskList",
+                    "layoutSection":
+                    counts["macros and rich blocks", default: 0] += 1
+                case "media", "mention":
+                    counts[node.type == "media" ? "media" : "mentions", default: 0] += 1
+                default: break
+                }
+                if node.marks?.contains(where: { $0.type == "link" }) == true { counts["links", default: 0] += 1 }
+                node.content?.forEach(visit)
+            }
+            document.content.forEach(visit)
+        }
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let megabytes = Double(data.count) / 1e6
+        print(
+            String(
+                format: "ferry: %d pages, %.1f MB storage → %.1f MB ADF JSON in %.2f s on one core", pages.count,
+                megabytes, Double(outputBytes) / 1e6, seconds))
+        print(
+            String(
+                format: "ferry: throughput %.1f MB/s (%.0f pages/s); all valid: %@ (%d invalid); %d diagnostics",
+                megabytes / seconds, Double(pages.count) / seconds, invalid == 0 ? "yes" : "NO", invalid, diagnostics))
+        print(
+            String(
+                format:
+                    "ferry: peak memory (VmHWM) %.1f MB; %.1f MB before converting (corpus loaded); converter working set ≤ %.1f MB",
+                Double(after.peak) / 1024, Double(before.peak) / 1024, Double(after.peak - before.current) / 1024))
+        print(
+            "ferry-fidelity(first 2000 pages): "
+                + counts.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
+        print(String(format: "FERRY_MBPS=%.3f", megabytes / seconds))
+    }
+}
