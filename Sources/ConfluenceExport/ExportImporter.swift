@@ -146,6 +146,12 @@ final class EntityMapper {
             row.draftType = r.text("draftType")
             try links(r, role: "contentProperties")
             return try writer.insert(row)
+        case "Attachment" where r.reference("containerContent")?.className == "PersonalInformation":
+            // A profile picture: not content, archived with the other objects Cloud cannot take.
+            return try writer.insert(
+                StagedOtherObject(
+                    className: "Attachment:PersonalInformation", id: r.id, propertiesJSON: Self.json(r),
+                    xmlBytes: bytes))
         case "Attachment":
             var row = StagedAttachment(id: r.id, xmlBytes: bytes)
             row.title = r.text("title") ?? r.text("fileName")

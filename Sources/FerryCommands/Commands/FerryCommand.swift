@@ -24,6 +24,7 @@ public struct FerryCommand: AsyncParsableCommand {
             DemoCommand.self,
             ConfigCommand.self,
             InspectCommand.self,
+            SampleCommand.self,
         ]
     )
 

@@ -67,9 +67,9 @@ public struct InspectCommand: AsyncParsableCommand {
         var consumed: Int64 = 0
         var importer = ExportImporter(package: package, workspace: store)
         importer.progress = { bytes in
-            let before = consumed >> 20
+            let before = (consumed + (1 << 20) - 1) >> 20
             consumed += bytes
-            progress.advance(items: Int((consumed >> 20) - before), bytes: bytes)
+            progress.advance(items: Int(((consumed + (1 << 20) - 1) >> 20) - before), bytes: bytes)
         }
         let result = try importer.run()
         progress.finish()
