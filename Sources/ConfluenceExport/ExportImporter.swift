@@ -12,15 +12,18 @@ public struct ExportImporter {
         public var attachmentFiles: Int
         public var warnings: [String]
         public var seconds: Double
+        /// Time spent streaming and inserting, and resolving references afterwards.
+        public var streamSeconds: Double
+        public var resolveSeconds: Double
     }
 
     public let package: ExportPackage
     public let workspace: Workspace
     /// Called with the number of bytes of entities.xml just consumed.
-    public var progress: ((Int64) -> Void)?
+    public var progress: (@Sendable (Int64) -> Void)?
     public var chunkSize = 1 << 20
 
-    public init(package: ExportPackage, workspace: Workspace, progress: ((Int64) -> Void)? = nil) {
+    public init(package: ExportPackage, workspace: Workspace, progress: (@Sendable (Int64) -> Void)? = nil) {
         self.package = package
         self.workspace = workspace
         self.progress = progress
@@ -43,24 +46,60 @@ public struct ExportImporter {
                         containerID: file.containerID, attachmentID: file.attachmentID, version: Int64(file.version),
                         size: file.size, path: file.path))
             }
+            // Reading (tokenizer + entity reader) runs on its own thread and hands
+            // batches over a bounded queue; this thread maps and inserts them.
+            let queue = RecordQueue()
+            let outcome = ReadOutcome()
+            let reading = Thread { [package, chunkSize, progress] in
+                do {
+                    var batch: [EntityRecord] = []
+                    var batchBytes: Int64 = 0
+                    var stopped = false
+                    var reader = EntityReader(path: package.location.path) { record in
+                        batch.append(record)
+                        batchBytes += record.byteLength
+                        if batch.count >= 512 || batchBytes >= 4 << 20 {
+                            if !queue.push(batch, bytes: batchBytes) { stopped = true }
+                            batch.removeAll(keepingCapacity: true)
+                            batchBytes = 0
+                        }
+                    }
+                    var tokenizer = XMLTokenizer()
+                    try package.streamEntities(chunkSize: chunkSize) { chunk in
+                        guard !stopped else { throw CancellationError() }
+                        try tokenizer.feed(chunk, handler: &reader)
+                        progress?(Int64(chunk.count))
+                    }
+                    try tokenizer.finish()
+                    if tokenizer.offset == 0 || reader.objectCount == 0 && tokenizer.offset < 64 {
+                        throw ExportError.noEntities(path: package.location.path)
+                    }
+                    if !batch.isEmpty { _ = queue.push(batch, bytes: batchBytes) }
+                    outcome.set(objects: reader.objectCount, stray: reader.unattributedRepairs)
+                    queue.finish()
+                } catch {
+                    queue.finish(error: error)
+                }
+            }
+            reading.stackSize = 8 << 20
+            reading.start()
             let mapper = EntityMapper(writer: writer)
-            var reader = EntityReader(path: package.location.path) { record in try mapper.stage(record) }
-            var tokenizer = XMLTokenizer()
-            try package.streamEntities(chunkSize: chunkSize) { chunk in
-                try tokenizer.feed(chunk, handler: &reader)
-                progress?(Int64(chunk.count))
+            do {
+                while let batch = try queue.pop() {
+                    for record in batch { try mapper.stage(record) }
+                }
+            } catch {
+                queue.cancel()
+                queue.waitUntilFinished()
+                throw error
             }
-            try tokenizer.finish()
-            if tokenizer.offset == 0 || reader.objectCount == 0 && tokenizer.offset < 64 {
-                throw ExportError.noEntities(path: package.location.path)
-            }
-            for (kind, count) in reader.unattributedRepairs.sorted(by: { $0.key < $1.key }) {
+            for (kind, count) in outcome.stray.sorted(by: { $0.key < $1.key }) {
                 try writer.insert(
                     StagedRepair(
                         kind: kind.rawValue, className: "entities.xml", objectID: "-", count: Int64(count),
                         action: "repaired", detail: "outside any object"))
             }
-            return (reader.objectCount, files)
+            return (outcome.objects, files)
         }
         let expectFiles: Bool
         switch package.layout {
@@ -71,11 +110,16 @@ public struct ExportImporter {
             expectFiles = package.descriptor?["backupAttachments"] != "false"
             if !expectFiles { warnings.append("the export was made without attachments (backupAttachments=false)") }
         }
+        let streamed = ContinuousClock.now
         try workspace.resolveStaging(expectAttachmentFiles: expectFiles)
-        let seconds = (ContinuousClock.now - started).components
+        let finished = ContinuousClock.now
+        func seconds(_ duration: Duration) -> Double {
+            Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        }
         return Result(
             objects: objects, bytes: package.entitiesSize, attachmentFiles: files, warnings: warnings,
-            seconds: Double(seconds.seconds) + Double(seconds.attoseconds) / 1e18)
+            seconds: seconds(finished - started), streamSeconds: seconds(streamed - started),
+            resolveSeconds: seconds(finished - streamed))
     }
 }
 
@@ -146,6 +190,12 @@ final class EntityMapper {
             row.draftType = r.text("draftType")
             try links(r, role: "contentProperties")
             return try writer.insert(row)
+        case "Attachment" where r.reference("containerContent")?.className == "PersonalInformation":
+            // A profile picture: not content, archived with the other objects Cloud cannot take.
+            return try writer.insert(
+                StagedOtherObject(
+                    className: "Attachment:PersonalInformation", id: r.id, propertiesJSON: Self.json(r),
+                    xmlBytes: bytes))
         case "Attachment":
             var row = StagedAttachment(id: r.id, xmlBytes: bytes)
             row.title = r.text("title") ?? r.text("fileName")
@@ -165,10 +215,11 @@ final class EntityMapper {
             let owner = r.reference("content")
             let body = r.text("body") ?? ""
             let bodyType = r.integer("bodyType")
-            let inserted = try writer.insert(
-                StagedBody(
-                    id: r.id, contentID: owner?.id, contentClass: owner?.className, bodyType: bodyType, body: body,
-                    xmlBytes: bytes))
+            let row = StagedBody(
+                id: r.id, contentID: owner?.id, contentClass: owner?.className, bodyType: bodyType, body: body,
+                xmlBytes: bytes)
+            let inserted = try writer.insert(row)
+            if inserted { try writer.insert(row.text) }
             if inserted, bodyType == 2 {
                 for (macro, count) in MacroScanner.macros(in: body).sorted(by: { $0.key < $1.key }) {
                     try writer.insert(StagedMacroUse(bodyID: r.id, macro: macro, occurrences: Int64(count)))

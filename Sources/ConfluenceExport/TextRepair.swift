@@ -130,19 +130,28 @@ enum TextRepair {
         guard let first = firstHit else { return String(decoding: p, as: UTF8.self) }
         var out = [UInt8]()
         out.reserveCapacity(n)
-        out.append(contentsOf: UnsafeBufferPointer(rebasing: p[0..<first]))
-        var i = first
-        while i < n {
-            if i + 2 < n, p[i] == UInt8(ascii: "]"), p[i + 1] == UInt8(ascii: "]"), p[i + 2] == UInt8(ascii: " ") {
-                out.append(UInt8(ascii: "]"))
-                out.append(UInt8(ascii: "]"))
-                counts.cdataEscapes += 1
-                i += 3
-            } else {
-                out.append(p[i])
-                i += 1
+        // Copy runs between escapes in bulk: from each `]] `, keep `]]` and skip the space.
+        var runStart = 0
+        var hit = first
+        while true {
+            out.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: hit + 2 - runStart))
+            counts.cdataEscapes += 1
+            runStart = hit + 3
+            var next: Int?
+            var from = runStart
+            while from < n - 2 {
+                guard let found = memchr(base + from, Int32(UInt8(ascii: "]")), n - from - 2) else { break }
+                let k = (UnsafeRawPointer(found) - UnsafeRawPointer(base))
+                if p[k + 1] == UInt8(ascii: "]"), p[k + 2] == UInt8(ascii: " ") {
+                    next = k
+                    break
+                }
+                from = k + 1
             }
+            guard let found = next else { break }
+            hit = found
         }
+        if runStart < n { out.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: n - runStart)) }
         return String(decoding: out, as: UTF8.self)
     }
 }

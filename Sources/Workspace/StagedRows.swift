@@ -144,10 +144,28 @@ public struct StagedBody: StagedRow {
     }
 
     public static let table = "staged_bodies"
-    public static let columns = ["id", "content_id", "content_class", "body_type", "body", "body_bytes", "xml_bytes"]
+    public static let columns = ["id", "content_id", "content_class", "body_type", "body_bytes", "xml_bytes"]
     public var values: [(any DatabaseValueConvertible)?] {
-        [id, contentID, contentClass, bodyType, body, Int64(body.utf8.count), xmlBytes]
+        [id, contentID, contentClass, bodyType, Int64(body.utf8.count), xmlBytes]
     }
+
+    /// The text lives in its own table so scans of body metadata never read the bodies.
+    public var text: StagedBodyText { StagedBodyText(id: id, body: body) }
+}
+
+/// The text of a staged body (`staged_body_texts`), written with its ``StagedBody``.
+public struct StagedBodyText: StagedRow {
+    public var id: String
+    public var body: String
+
+    public init(id: String, body: String) {
+        self.id = id
+        self.body = body
+    }
+
+    public static let table = "staged_body_texts"
+    public static let columns = ["id", "body"]
+    public var values: [(any DatabaseValueConvertible)?] { [id, body] }
 }
 
 /// A `ContentProperty` (attachment metadata, inline-comment markers, app data…).

@@ -177,8 +177,9 @@ extension Workspace {
             try Row.fetchOne(
                 db,
                 sql: """
-                    SELECT id, content_id, body_type, body FROM staged_bodies
-                    WHERE content_id = ? ORDER BY CAST(id AS INTEGER) DESC, id DESC LIMIT 1
+                    SELECT b.id, b.content_id, b.body_type, t.body FROM staged_bodies b
+                    JOIN staged_body_texts t ON t.id = b.id
+                    WHERE b.content_id = ? ORDER BY CAST(b.id AS INTEGER) DESC, b.id DESC LIMIT 1
                     """, arguments: [contentID]
             ).map {
                 BodyInfo(id: $0["id"], contentID: $0["content_id"], bodyType: $0["body_type"], body: $0["body"] ?? "")

@@ -2,7 +2,7 @@
 /// Columns named `*_id` hold source ids; nothing is resolved at insert time.
 enum StagingSchema {
     static let tables = [
-        "staged_export", "staged_spaces", "staged_content", "staged_attachments", "staged_bodies",
+        "staged_export", "staged_spaces", "staged_content", "staged_attachments", "staged_bodies", "staged_body_texts",
         "staged_content_properties", "staged_collection_links", "staged_labels", "staged_labellings",
         "staged_permission_sets", "staged_content_permissions", "staged_space_permissions", "staged_users",
         "staged_groups", "staged_memberships", "staged_outgoing_links", "staged_page_templates",
@@ -34,9 +34,10 @@ enum StagingSchema {
         """,
         """
         CREATE TABLE staged_bodies (
-            id TEXT PRIMARY KEY, content_id TEXT, content_class TEXT, body_type INTEGER, body TEXT,
+            id TEXT PRIMARY KEY, content_id TEXT, content_class TEXT, body_type INTEGER,
             body_bytes INTEGER NOT NULL DEFAULT 0, xml_bytes INTEGER NOT NULL DEFAULT 0)
         """,
+        "CREATE TABLE staged_body_texts (id TEXT PRIMARY KEY, body TEXT)",
         """
         CREATE TABLE staged_content_properties (
             id TEXT PRIMARY KEY, content_id TEXT, name TEXT, string_value TEXT, long_value INTEGER,

@@ -25,6 +25,7 @@ public struct FerryCommand: AsyncParsableCommand {
             ConfigCommand.self,
             InspectCommand.self,
             ConvertCommand.self,
+            SampleCommand.self,
         ]
     )
 

@@ -2,6 +2,7 @@ public import ArgumentParser
 import ConfluenceExport
 import FerryModel
 import Foundation
+import Synchronization
 import Workspace
 
 /// `ferry inspect EXPORT`: stream an XML export into a workspace and report what it holds.
@@ -64,12 +65,15 @@ public struct InspectCommand: AsyncParsableCommand {
         let store = try Workspace.open(at: folder)
         let mebibytes = Int((package.entitiesSize + (1 << 20) - 1) >> 20)
         let progress = ProgressReporter(phase: "reading entities.xml (MiB)", total: max(mebibytes, 1))
-        var consumed: Int64 = 0
+        let consumed = Mutex<Int64>(0)
         var importer = ExportImporter(package: package, workspace: store)
         importer.progress = { bytes in
-            let before = consumed >> 20
-            consumed += bytes
-            progress.advance(items: Int((consumed >> 20) - before), bytes: bytes)
+            let mebibytes = consumed.withLock { total in
+                let before = (total + (1 << 20) - 1) >> 20
+                total += bytes
+                return Int(((total + (1 << 20) - 1) >> 20) - before)
+            }
+            progress.advance(items: mebibytes, bytes: bytes)
         }
         let result = try importer.run()
         progress.finish()
@@ -78,7 +82,9 @@ public struct InspectCommand: AsyncParsableCommand {
             "staged export",
             metadata: [
                 "objects": "\(result.objects)", "bytes": "\(result.bytes)",
-                "seconds": "\(String(format: "%.2f", result.seconds))", "workspace": "\(folder.path)",
+                "seconds": "\(String(format: "%.2f", result.seconds))",
+                "stream_seconds": "\(String(format: "%.2f", result.streamSeconds))",
+                "resolve_seconds": "\(String(format: "%.2f", result.resolveSeconds))", "workspace": "\(folder.path)",
             ])
         let summary = try store.summary()
         let report = InspectReport(
