@@ -23,6 +23,7 @@ public struct FerryCommand: AsyncParsableCommand {
         subcommands: [
             DemoCommand.self,
             ConfigCommand.self,
+            TwinCommand.self,
         ]
     )
 
