@@ -98,7 +98,7 @@ let package = Package(
         .testTarget(
             name: "CloudTests",
             dependencies: [
-                "Transport", "Twins", "FerryModel",
+                "ConfluenceCloud", "Transport", "Twins", "FerryModel",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),

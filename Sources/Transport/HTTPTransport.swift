@@ -98,9 +98,16 @@ public final class HTTPTransport: Sendable {
     private let limiters = Mutex<[String: HostRateLimiter]>([:])
     private let stats = Mutex(TransportStatistics())
     private let logger: Logger
+    private let observer: (@Sendable (TransportRequest) -> Void)?
 
-    public init(configuration: TransportConfiguration = TransportConfiguration(), logger: Logger? = nil) throws {
+    /// - Parameter observer: called once per ``send(_:)`` with the request as built (tests use
+    ///   it to check every request against the official API description).
+    public init(
+        configuration: TransportConfiguration = TransportConfiguration(), logger: Logger? = nil,
+        observer: (@Sendable (TransportRequest) -> Void)? = nil
+    ) throws {
         self.configuration = configuration
+        self.observer = observer
         self.logger = logger ?? Logger(label: "ferry.transport")
         var tls = TLSConfiguration.makeClientConfiguration()
         if configuration.insecure {
@@ -193,6 +200,7 @@ public final class HTTPTransport: Sendable {
         guard let components = URLComponents(string: request.url), let host = components.host,
             let scheme = components.scheme, scheme == "http" || scheme == "https"
         else { throw TransportError.invalidURL(SecretRegistry.shared.redact(request.url)) }
+        observer?(request)
         let limiter = limiter(forHost: "\(host):\(components.port ?? (scheme == "https" ? 443 : 80))")
         let policy = configuration.retry
         let safeURL = SecretRegistry.shared.redact(request.url)
