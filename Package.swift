@@ -81,6 +81,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .executableTarget(
+            name: "BenchCloud",
+            dependencies: ["ConfluenceCloud", "Transport", "FerryModel"],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
             name: "ferry",
             dependencies: ["FerryCommands"],
             swiftSettings: strictSettings

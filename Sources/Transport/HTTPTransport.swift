@@ -99,15 +99,18 @@ public final class HTTPTransport: Sendable {
     private let stats = Mutex(TransportStatistics())
     private let logger: Logger
     private let observer: (@Sendable (TransportRequest) -> Void)?
+    private let responseObserver: (@Sendable (_ method: String, _ status: Int) -> Void)?
 
     /// - Parameter observer: called once per ``send(_:)`` with the request as built (tests use
     ///   it to check every request against the official API description).
     public init(
         configuration: TransportConfiguration = TransportConfiguration(), logger: Logger? = nil,
-        observer: (@Sendable (TransportRequest) -> Void)? = nil
+        observer: (@Sendable (TransportRequest) -> Void)? = nil,
+        responseObserver: (@Sendable (_ method: String, _ status: Int) -> Void)? = nil
     ) throws {
         self.configuration = configuration
         self.observer = observer
+        self.responseObserver = responseObserver
         self.logger = logger ?? Logger(label: "ferry.transport")
         var tls = TLSConfiguration.makeClientConfiguration()
         if configuration.insecure {
@@ -248,6 +251,7 @@ public final class HTTPTransport: Sendable {
                     method: request.method, url: safeURL, reason: reason, attempts: attempt)
             }
             let status = Int(response.status.code)
+            responseObserver?(request.method, status)
             let headers = response.headers.map { ($0.name, $0.value) }
             let signals = RateLimitSignals(header: { response.headers.first(name: $0) })
             await limiter.record(status: status, signals: signals)

@@ -155,3 +155,11 @@ extension CloudTwin {
     /// The same document as `GET /__twin/state`, for in-process callers.
     public func stateSnapshot() async -> JSONValue { await exportState() }
 }
+
+extension CloudTwin {
+    /// Replaces the fault spec at run time (as `POST /__twin/config` does).
+    public func setFaults(_ spec: TwinFaultSpec) async throws { faults.update(spec: spec) }
+
+    /// Replaces the rate spec at run time (as `POST /__twin/config` does).
+    public func setRate(_ spec: TwinRateSpec) { limiter.update(spec: spec) }
+}

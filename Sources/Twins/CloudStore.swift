@@ -23,6 +23,8 @@ actor CloudStore {
     private(set) var users: [String: UserRecord] = [:]
     private var blobs: [String: [UInt8]] = [:]
     private var labelIds: [String: Int] = [:]
+    /// Attachment ids by container and file name, so uploads stay O(1) on pages with thousands of files.
+    private var attachmentIndex: [Int: [String: Int]] = [:]
     private var nextId = 65_537
     /// Mutations applied, per operation name: the proof of exactly-once in fault tests.
     private(set) var applied: [String: Int] = [:]
@@ -60,7 +62,10 @@ actor CloudStore {
                 case "space": spaces[id] = try decoder.decode(SpaceRecord.self, from: json)
                 case "content": contents[id] = try decoder.decode(ContentRecord.self, from: json)
                 case "comment": comments[id] = try decoder.decode(CommentRecord.self, from: json)
-                case "attachment": attachments[id] = try decoder.decode(AttachmentRecord.self, from: json)
+                case "attachment":
+                    let attachment = try decoder.decode(AttachmentRecord.self, from: json)
+                    attachments[id] = attachment
+                    attachmentIndex[attachment.containerId, default: [:]][attachment.title] = id
                 case "label":
                     let label = try decoder.decode(LabelRecord.self, from: json)
                     labels[id] = label
@@ -115,6 +120,7 @@ actor CloudStore {
         contents = [:]
         comments = [:]
         attachments = [:]
+        attachmentIndex = [:]
         labels = [:]
         properties = [:]
         restrictions = [:]
@@ -544,7 +550,7 @@ actor CloudStore {
             if let attachmentId {
                 attachments[attachmentId]
             } else {
-                attachments.values.first { $0.containerId == containerId && $0.title == filename }
+                attachmentIndex[containerId]?[filename].flatMap { attachments[$0] }
             }
         if attachmentId != nil, existing == nil || existing?.containerId != containerId {
             throw APIFailure.notFound(
@@ -565,6 +571,7 @@ actor CloudStore {
         record.versions.append(version)
         if !mediaType.isEmpty { record.mediaType = mediaType }
         attachments[record.id] = record
+        attachmentIndex[containerId, default: [:]][record.title] = record.id
         let blobKey = "\(record.displayId)/\(version.number)"
         if persistence != nil { pendingBlobs.append((blobKey, bytes)) } else { blobs[blobKey] = bytes }
         save("attachment", record.id, record)
@@ -575,7 +582,11 @@ actor CloudStore {
     func attachment(_ id: Int) -> AttachmentRecord? { attachments[id] }
 
     func attachments(containerId: Int) -> [AttachmentRecord] {
-        attachments.values.filter { $0.containerId == containerId }.sorted { $0.id < $1.id }
+        (attachmentIndex[containerId] ?? [:]).values.compactMap { attachments[$0] }.sorted { $0.id < $1.id }
+    }
+
+    func attachment(containerId: Int, filename: String) -> AttachmentRecord? {
+        attachmentIndex[containerId]?[filename].flatMap { attachments[$0] }
     }
 
     func allAttachments() -> [AttachmentRecord] { attachments.values.sorted { $0.id < $1.id } }
@@ -587,8 +598,9 @@ actor CloudStore {
     }
 
     func deleteAttachment(id: Int) throws {
-        guard attachments[id] != nil else { throw APIFailure.notFound("Attachment att\(id) does not exist.") }
+        guard let record = attachments[id] else { throw APIFailure.notFound("Attachment att\(id) does not exist.") }
         attachments[id] = nil
+        attachmentIndex[record.containerId]?[record.title] = nil
         remove("attachment", id)
         count("deleteAttachment")
     }
