@@ -26,6 +26,7 @@ public struct FerryCommand: AsyncParsableCommand {
             InspectCommand.self,
             ConvertCommand.self,
             SampleCommand.self,
+            TwinCommand.self,
         ]
     )
 

@@ -1,0 +1,282 @@
+import ConfluenceCloud
+import FerryModel
+import Foundation
+import Synchronization
+import Transport
+
+/// Benchmarks of the Cloud client against a running twin (`ferry twin cloud`):
+///
+///     BenchCloud ratelimit --url URL --rate N [--writers 50] [--seconds 20]
+///     BenchCloud faults --url URL [--writes 2000] [--writers 16]
+///     BenchCloud threads --url URL [--counts 10,10000]
+///
+/// Each mode prints its figures and exits non-zero when a target is missed.
+@main
+struct BenchCloud {
+    static func main() async {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        guard let mode = arguments.first else {
+            print("usage: BenchCloud ratelimit|faults|threads --url URL [options]")
+            exit(2)
+        }
+        var options: [String: String] = [:]
+        var index = 1
+        while index + 1 < arguments.count {
+            options[String(arguments[index].drop(while: { $0 == "-" }))] = arguments[index + 1]
+            index += 2
+        }
+        guard let url = options["url"] else {
+            print("--url is required")
+            exit(2)
+        }
+        do {
+            let passed: Bool
+            switch mode {
+            case "ratelimit":
+                passed = try await rateLimit(
+                    url: url, rate: Double(options["rate"] ?? "100") ?? 100,
+                    writers: Int(options["writers"] ?? "50") ?? 50,
+                    seconds: Double(options["seconds"] ?? "20") ?? 20)
+            case "faults":
+                passed = try await faults(
+                    url: url, writes: Int(options["writes"] ?? "2000") ?? 2000,
+                    writers: Int(options["writers"] ?? "16") ?? 16)
+            case "threads":
+                let counts = (options["counts"] ?? "10,10000").split(separator: ",").compactMap { Int($0) }
+                passed = try await threads(url: url, counts: counts)
+            default:
+                print("unknown mode \(mode)")
+                exit(2)
+            }
+            exit(passed ? 0 : 1)
+        } catch {
+            print("error: \(SecretRegistry.shared.redact(String(describing: error)))")
+            exit(1)
+        }
+    }
+
+    static func client(_ url: String, transport: HTTPTransport) -> ConfluenceCloudClient {
+        ConfluenceCloudClient(
+            site: url, email: "twin@example.com", token: Secret("twin-token", origin: "bench"), transport: transport)
+    }
+
+    static func admin(
+        _ url: String, _ path: String, method: String = "GET", body: String? = nil
+    ) async throws -> [String: Any] {
+        let root = url.hasSuffix("/wiki") ? String(url.dropLast(5)) : url
+        let transport = try HTTPTransport(configuration: TransportConfiguration(retry: RetryPolicy(maxRetries: 0)))
+        defer { Task { try? await transport.shutdown() } }
+        var request = TransportRequest(method: method, url: root + path)
+        if let body {
+            request.body = .bytes(.init(string: body))
+            request.headers = [("Content-Type", "application/json")]
+        }
+        let response = try await transport.send(request)
+        try await transport.shutdown()
+        return (try JSONSerialization.jsonObject(with: response.bodyData) as? [String: Any]) ?? [:]
+    }
+
+    static func threadCount() -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return -1 }
+        for line in status.split(separator: "\n") where line.hasPrefix("Threads:") {
+            return Int(line.dropFirst(8).trimmingCharacters(in: .whitespaces)) ?? -1
+        }
+        return -1
+    }
+
+    // MARK: rate limiting
+
+    static func rateLimit(url: String, rate: Double, writers: Int, seconds: Double) async throws -> Bool {
+        _ = try await admin(url, "/__twin/reset", method: "POST")
+        _ = try await admin(
+            url, "/__twin/config", method: "POST",
+            body: #"{"rate":"get=1000/s,post:pages=\#(rate)/s,post=1000/s,put=1000/s"}"#)
+        let throttled = Locked<[Double]>([])
+        let responses = Locked(0)
+        let start = Date()
+        let transport = try HTTPTransport(
+            configuration: TransportConfiguration(maxConnectionsPerHost: writers),
+            responseObserver: { method, status in
+                guard method == "POST" else { return }
+                responses.withLock { $0 += 1 }
+                if status == 429 { throttled.withLock { $0.append(Date().timeIntervalSince(start)) } }
+            })
+        let client = client(url, transport: transport)
+        let key = "RL\(Int.random(in: 1000...9999))"
+        let space = try await client.createSpace(key: key, name: "Rate limit \(key)")
+        let deadline = Date().addingTimeInterval(seconds)
+        let written = Locked(0)
+        let clock = ContinuousClock()
+        let began = clock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for worker in 0..<writers {
+                group.addTask {
+                    var n = 0
+                    while Date() < deadline {
+                        _ = try await client.createPage(
+                            spaceId: space.id, title: "w\(worker)-\(n)", body: .storage("<p>\(n)</p>"))
+                        n += 1
+                        written.withLock { $0 += 1 }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let elapsed = clock.now - began
+        let elapsedSeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        try await transport.shutdown()
+        let writes = written.withLock { $0 }
+        let total = responses.withLock { $0 }
+        let limited = throttled.withLock { $0 }
+        // Overrun episodes: 429s closer than one Retry-After window (1 s) belong together.
+        var episodes: [(Double, Double)] = []
+        for time in limited.sorted() {
+            if let last = episodes.last, time - last.1 <= 1.0 {
+                episodes[episodes.count - 1].1 = time
+            } else {
+                episodes.append((time, time))
+            }
+        }
+        let longest = episodes.map { $0.1 - $0.0 }.max() ?? 0
+        let achieved = Double(writes) / elapsedSeconds
+        let share = total == 0 ? 0 : Double(limited.count) / Double(total)
+        print(
+            "rate limit: twin limit \(Int(rate))/s for POST pages, \(writers) writers, \(String(format: "%.1f", elapsedSeconds)) s"
+        )
+        print("  pages written:      \(writes)")
+        print(
+            "  achieved rate:      \(String(format: "%.1f", achieved))/s = \(String(format: "%.1f", 100 * achieved / rate))% of the limit (target >= 90%)"
+        )
+        print(
+            "  429 responses:      \(limited.count) of \(total) = \(String(format: "%.2f", 100 * share))% (target < 2%)"
+        )
+        print(
+            "  overrun episodes:   \(episodes.count), longest \(String(format: "%.2f", longest)) s (target <= 1 Retry-After window, 1 s)"
+        )
+        return achieved >= 0.9 * rate && share < 0.02 && longest <= 1.0
+    }
+
+    // MARK: faults
+
+    static func faults(url: String, writes: Int, writers: Int) async throws -> Bool {
+        _ = try await admin(url, "/__twin/reset", method: "POST")
+        _ = try await admin(url, "/__twin/config", method: "POST", body: #"{"rate":"off","faults":"none"}"#)
+        let transport = try HTTPTransport(
+            configuration: TransportConfiguration(
+                retry: RetryPolicy(maxRetries: 8, baseDelay: .milliseconds(50), maxDelay: .milliseconds(400))))
+        let client = client(url, transport: transport)
+        let space = try await client.createSpace(key: "FAULTS", name: "Fault rehearsal")
+        _ = try await admin(url, "/__twin/config", method: "POST", body: #"{"faults":"5xx=0.1,drop=0.1"}"#)
+        let pages = writes / 2
+        let clock = ContinuousClock()
+        let began = clock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            var next = 0
+            func add() {
+                let n = next
+                next += 1
+                group.addTask {
+                    let page = try await client.createPage(
+                        spaceId: space.id, title: "Page \(n)", body: .storage("<p>page \(n)</p>"))
+                    _ = try await client.createFooterComment(
+                        on: .page(page.id), body: .storage("<p>comment on page \(n)</p>"))
+                }
+            }
+            for _ in 0..<min(writers, pages) { add() }
+            while try await group.next() != nil { if next < pages { add() } }
+        }
+        let elapsed = clock.now - began
+        _ = try await admin(url, "/__twin/config", method: "POST", body: #"{"faults":"none"}"#)
+        let state = try await admin(url, "/__twin/state")
+        let stats = try await admin(url, "/__twin/stats")
+        try await transport.shutdown()
+        let statePages = (state["pages"] as? [[String: Any]] ?? []).filter {
+            ($0["title"] as? String)?.hasPrefix("Page ") == true
+        }
+        let titles = statePages.compactMap { $0["title"] as? String }
+        let comments = state["comments"] as? [[String: Any]] ?? []
+        var perPage: [String: Int] = [:]
+        for comment in comments { perPage[comment["containerId"] as? String ?? "", default: 0] += 1 }
+        let applied = stats["applied"] as? [String: Int] ?? [:]
+        let injected = stats["faults"] as? [String: Int] ?? [:]
+        let duplicatesPages = titles.count - Set(titles).count
+        let pagesWithoutOne = statePages.filter { perPage[$0["id"] as? String ?? ""] != 1 }.count
+        print(
+            "faults: 5xx=0.1,drop=0.1 on every request; \(writes) writes (\(pages) page creates + \(pages) footer comments)"
+        )
+        print("  elapsed:              \(elapsed)")
+        print("  faults injected:      \(injected.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: " "))")
+        print("  pages in twin:        \(statePages.count) (expected \(pages)), duplicate titles: \(duplicatesPages)")
+        print(
+            "  comments in twin:     \(comments.count) (expected \(pages)), pages without exactly one: \(pagesWithoutOne)"
+        )
+        print(
+            "  applied creates:      pages \(applied["createPage"] ?? 0), footer comments \(applied["createFooterComment"] ?? 0)"
+        )
+        print("  client retries:       \(transport.statistics.retries)")
+        return statePages.count == pages && duplicatesPages == 0 && comments.count == pages && pagesWithoutOne == 0
+            && applied["createPage"] == pages && applied["createFooterComment"] == pages
+    }
+
+    // MARK: threads
+
+    static func threads(url: String, counts: [Int]) async throws -> Bool {
+        _ = try await admin(url, "/__twin/reset", method: "POST")
+        _ = try await admin(url, "/__twin/config", method: "POST", body: #"{"rate":"off","faults":"none"}"#)
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let ceiling = 2 * cores + 8
+        let before = threadCount()
+        let transport = try HTTPTransport()
+        let client = client(url, transport: transport)
+        let space = try await client.createSpace(key: "THREADS", name: "Thread count")
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-bench-\(UUID().uuidString).bin")
+        try Data(repeating: 0x5A, count: 4096).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        var results: [(Int, Int, Int)] = []
+        for (round, count) in counts.enumerated() {
+            let page = try await client.createPage(
+                spaceId: space.id, title: "Uploads \(round)", body: .storage("<p>files</p>"))
+            let peak = Locked(threadCount())
+            let clock = ContinuousClock()
+            let began = clock.now
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                var next = 0
+                func add() {
+                    let n = next
+                    next += 1
+                    group.addTask {
+                        _ = try await client.uploadAttachment(
+                            contentId: page.id, filePath: file.path, filename: "file-\(n).bin")
+                        if n % 50 == 0 {
+                            let now = threadCount()
+                            peak.withLock { $0 = max($0, now) }
+                        }
+                    }
+                }
+                for _ in 0..<min(16, count) { add() }
+                while try await group.next() != nil { if next < count { add() } }
+            }
+            let elapsed = clock.now - began
+            let after = threadCount()
+            let high = peak.withLock { max($0, after) }
+            results.append((count, high, after))
+            print(
+                "threads: \(count) uploads in \(elapsed): peak \(high) threads, \(after) after (ceiling 2×\(cores)+8 = \(ceiling))"
+            )
+        }
+        try await transport.shutdown()
+        let peaks = results.map(\.1)
+        let constant = Set(peaks).count == 1
+        print(
+            "threads: before the client started \(before); peaks \(peaks.map(String.init).joined(separator: " / ")) — \(constant ? "constant" : "NOT constant")"
+        )
+        return constant && (peaks.max() ?? 0) <= ceiling
+    }
+}
+
+/// A value shared between tasks.
+final class Locked<Value: Sendable>: Sendable {
+    private let storage: Mutex<Value>
+    init(_ value: Value) { storage = Mutex(value) }
+    func withLock<T: Sendable>(_ body: (inout Value) -> T) -> T { storage.withLock { body(&$0) } }
+}

@@ -1,0 +1,202 @@
+import Foundation
+import NIOCore
+import Testing
+import Transport
+import Twins
+
+@Suite("Cloud twin rules")
+struct TwinRulesTests {
+    @Test("Spaces, pages, versions, titles and error shapes follow Cloud's rules")
+    func pagesAndVersions() async throws {
+        let transport = try makeTestTransport()
+        try await withTwin { _, root in
+            let client = RawClient(transport: transport, root: root)
+            let space = try await client.call(
+                "POST", "/wiki/rest/api/space", json: #"{"key":"ENG","name":"Engineering"}"#)
+            #expect(space.status == 200)
+            let duplicate = try await client.call(
+                "POST", "/wiki/rest/api/space", json: #"{"key":"ENG","name":"Again"}"#)
+            #expect(duplicate.status == 400)
+            let badKey = try await client.call("POST", "/wiki/rest/api/space", json: #"{"key":"E-1","name":"Bad"}"#)
+            #expect(badKey.status == 400)
+            let spaces = try await client.call("GET", "/wiki/api/v2/spaces?keys=ENG")
+            let spaceJSON = ((spaces.json as? [String: Any])?["results"] as? [[String: Any]])?.first
+            let spaceId = try #require(spaceJSON?.string("id"))
+            #expect(Int(spaceId) != nil)
+            let page = try await client.call(
+                "POST", "/wiki/api/v2/pages",
+                json:
+                    #"{"spaceId":"\#(spaceId)","title":"Plan","body":{"representation":"storage","value":"<p>Hello</p>"}}"#
+            )
+            #expect(page.status == 200)
+            let pageId = try #require((page.json as? [String: Any])?.string("id"))
+            let sameTitle = try await client.call(
+                "POST", "/wiki/api/v2/pages",
+                json: #"{"spaceId":"\#(spaceId)","title":"Plan","body":{"representation":"storage","value":""}}"#)
+            #expect(sameTitle.status == 400)
+            let badADF = try await client.call(
+                "POST", "/wiki/api/v2/pages",
+                json:
+                    #"{"spaceId":"\#(spaceId)","title":"ADF","body":{"representation":"atlas_doc_format","value":"{\"type\":\"paragraph\"}"}}"#
+            )
+            #expect(badADF.status == 400)
+            let stale = try await client.call(
+                "PUT", "/wiki/api/v2/pages/\(pageId)",
+                json:
+                    #"{"id":"\#(pageId)","status":"current","title":"Plan","body":{"representation":"storage","value":"<p>x</p>"},"version":{"number":1}}"#
+            )
+            #expect(stale.status == 409)
+            let detail = (((stale.json as? [String: Any])?["errors"] as? [[String: Any]])?.first)?.string("detail")
+            #expect(detail == "Version must be incremented on update. Current version is: 1")
+            let updated = try await client.call(
+                "PUT", "/wiki/api/v2/pages/\(pageId)",
+                json:
+                    #"{"id":"\#(pageId)","status":"current","title":"Plan v2","body":{"representation":"storage","value":"<p>x</p>"},"version":{"number":2}}"#
+            )
+            #expect(updated.status == 200)
+            let adf = try await client.call("GET", "/wiki/api/v2/pages/\(pageId)?body-format=atlas_doc_format")
+            let body =
+                (((adf.json as? [String: Any])?["body"] as? [String: Any])?["atlas_doc_format"] as? [String: Any])?
+                .string("value")
+            #expect(body?.contains("\"type\":\"doc\"") == true)
+            let big = String(repeating: "a", count: 5 * 1024 * 1024 + 10)
+            let tooLarge = try await client.call(
+                "POST", "/wiki/api/v2/pages",
+                json: #"{"spaceId":"\#(spaceId)","title":"Big","body":{"representation":"storage","value":"\#(big)"}}"#)
+            #expect(tooLarge.status == 413)
+            var wrong = client
+            wrong.authorization = "Basic " + Data("twin@example.com:nope".utf8).base64EncodedString()
+            let status9994 = try await wrong.call("GET", "/wiki/api/v2/spaces").status
+            #expect(status9994 == 401)
+        }
+        try await transport.shutdown()
+    }
+
+    @Test("Attachments: X-Atlassian-Token required, duplicate names refused, size limit, new versions get new file ids")
+    func attachments() async throws {
+        let transport = try makeTestTransport()
+        try await withTwin(CloudTwinConfiguration(maxAttachmentSize: 1000)) { twin, root in
+            let client = RawClient(transport: transport, root: root)
+            _ = try await client.call("POST", "/wiki/rest/api/space", json: #"{"key":"DOC","name":"Docs"}"#)
+            let space = try await client.call("GET", "/wiki/rest/api/space/DOC")
+            let homepage = try #require(((space.json as? [String: Any])?["homepage"] as? [String: Any])?.string("id"))
+            func upload(
+                _ method: String, _ bytes: String, token: Bool = true
+            ) async throws -> (status: Int, json: Any?, response: TransportResponse) {
+                let body = MultipartBody(parts: [
+                    .field(name: "minorEdit", value: "true", contentType: nil),
+                    .data(name: "file", filename: "a.txt", contentType: "text/plain", bytes: Array(bytes.utf8)),
+                ])
+                var headers = [("Content-Type", body.contentType)]
+                if token { headers.append(("X-Atlassian-Token", "nocheck")) }
+                return try await client.call(
+                    method, "/wiki/rest/api/content/\(homepage)/child/attachment", headers: headers,
+                    body: try body.transportBody())
+            }
+            let status3278 = try await upload("POST", "hello", token: false).status
+            #expect(status3278 == 403)
+            let first = try await upload("POST", "hello")
+            #expect(first.status == 200)
+            let result = try #require(((first.json as? [String: Any])?["results"] as? [[String: Any]])?.first)
+            let extensions = try #require(result["extensions"] as? [String: Any])
+            #expect(extensions.string("collectionName") == "contentId-\(homepage)")
+            let fileId = extensions.string("fileId")
+            let status6436 = try await upload("POST", "again").status
+            #expect(status6436 == 400)
+            let second = try await upload("PUT", "hello v2")
+            #expect(second.status == 200)
+            let secondResult = ((second.json as? [String: Any])?["results"] as? [[String: Any]])?.first
+            let secondFileId = (secondResult?["extensions"] as? [String: Any])?.string("fileId")
+            #expect(secondFileId != nil && secondFileId != fileId)
+            let status5414 = try await upload("PUT", String(repeating: "x", count: 2000)).status
+            #expect(status5414 == 404)
+            let state = await twin.exportState()
+            let attachment = try #require(state["attachments"]?.array?.first)
+            #expect(attachment["version"]?.int == 2)
+            #expect(attachment["sha256"]?.string == SHA256Digest.hex(Array("hello v2".utf8)))
+            let download = try await client.call("GET", "/wiki/download/attachments/\(homepage)/a.txt")
+            #expect(download.response.bodyText == "hello v2")
+        }
+        try await transport.shutdown()
+    }
+
+    @Test("SHA-256 matches the FIPS 180-4 test vectors")
+    func sha256() {
+        #expect(
+            SHA256Digest.hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(SHA256Digest.hex([UInt8]()) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        let long = Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)
+        #expect(SHA256Digest.hex(long) == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+    }
+
+    @Test("Rate and fault specs parse, and bad specs are refused with a fix")
+    func specs() throws {
+        let rate = try TwinRateSpec.parse("get=10/s,post:pages=5/s,points=1000/h")
+        #expect(rate.rate(method: "GET", group: .pages) == 10)
+        #expect(rate.rate(method: "POST", group: .pages) == 5)
+        #expect(rate.rate(method: "POST", group: .comments) == 100)
+        #expect(rate.hourlyPoints == 1000)
+        #expect(throws: TwinError.self) { try TwinRateSpec.parse("get=fast") }
+        #expect(throws: TwinError.self) { try TwinRateSpec.parse("post:nothing=1/s") }
+        let faults = try TwinFaultSpec.parse("5xx=0.1,drop=0.05,slow=0.02:2s,500=every:10,seed=3")
+        #expect(faults.rules.count == 4)
+        #expect(faults.seed == 3)
+        #expect(faults.rules[2].delay == .seconds(2))
+        #expect(faults.rules[3].trigger == .every(10))
+        #expect(throws: TwinError.self) { try TwinFaultSpec.parse("5xx=2") }
+        #expect(try parseTwinSize("100MB") == 100 << 20)
+        #expect(try parseTwinDuration("80ms") == .milliseconds(80))
+    }
+
+    @Test("The twin answers 429 with Cloud's headers when a bucket is empty")
+    func rateLimit() async throws {
+        let transport = try HTTPTransport(
+            configuration: TransportConfiguration(
+                retry: RetryPolicy(maxRetries: 0),
+                // A client that ignores the published limit, so that the twin has to refuse it.
+                rateLimit: RateLimiterConfiguration(initialRate: 1000, headroom: 100)))
+        try await withTwin(CloudTwinConfiguration(rate: try TwinRateSpec.parse("get=5/s"))) { twin, root in
+            let client = RawClient(transport: transport, root: root)
+            var sawLimit = false
+            for _ in 0..<20 {
+                do {
+                    _ = try await client.call("GET", "/wiki/api/v2/spaces")
+                } catch let error as TransportError {
+                    #expect(error.status == 429)
+                    sawLimit = true
+                    break
+                }
+            }
+            #expect(sawLimit)
+            let stats = await twin.statisticsSnapshot()
+            #expect((stats["rateLimited"]?.int ?? 0) >= 1)
+        }
+        try await transport.shutdown()
+    }
+
+    @Test("State survives a restart with --data")
+    func persistence() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-twin-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let transport = try makeTestTransport()
+        let configuration = CloudTwinConfiguration(dataDirectory: directory.path)
+        try await withTwin(configuration) { _, root in
+            let client = RawClient(transport: transport, root: root)
+            let status4690 = try await client.call(
+                "POST", "/wiki/rest/api/space", json: #"{"key":"KEEP","name":"Kept"}"#
+            ).status
+            #expect(status4690 == 200)
+        }
+        try await withTwin(configuration) { twin, root in
+            let client = RawClient(transport: transport, root: root)
+            let status491 = try await client.call("GET", "/wiki/rest/api/space/KEEP").status
+            #expect(status491 == 200)
+            let state = await twin.exportState()
+            #expect(state["pages"]?.array?.count == 1)
+            let status7315 = try await client.call("POST", "/wiki/rest/api/space", json: #"{"key":"NEW","name":"New"}"#)
+                .status
+            #expect(status7315 == 200)
+        }
+        try await transport.shutdown()
+    }
+}
