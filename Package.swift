@@ -65,6 +65,12 @@ let package = Package(
             dependencies: [
                 "FerryModel",
                 "Reports",
+                "Workspace",
+                "ConfluenceExport",
+                "StorageFormat",
+                "ConfluenceCloud",
+                "Transport",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings
@@ -96,6 +102,7 @@ let package = Package(
             name: "Twins",
             dependencies: [
                 "FerryModel",
+                "StorageFormat",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -115,6 +122,8 @@ let package = Package(
                 "Transport",
                 "ConfluenceCloud",
                 "Twins",
+                "Migration",
+                "Reports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),

@@ -36,6 +36,9 @@ public final class ConfluenceCloudClient: Sendable {
         self.logger = logger
     }
 
+    /// Requests, 429s, 5xx and retries sent through this client's transport so far.
+    public var transportStatistics: TransportStatistics { transport.statistics }
+
     static let v2 = "/wiki/api/v2"
     static let v1 = "/wiki/rest/api"
 

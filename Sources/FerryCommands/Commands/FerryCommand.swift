@@ -22,6 +22,7 @@ public struct FerryCommand: AsyncParsableCommand {
         version: FerryCommand.version,
         subcommands: [
             DemoCommand.self,
+            MigrateCommand.self,
             ConfigCommand.self,
             InspectCommand.self,
             ConvertCommand.self,

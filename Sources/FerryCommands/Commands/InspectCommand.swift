@@ -65,16 +65,8 @@ public struct InspectCommand: AsyncParsableCommand {
         let store = try Workspace.open(at: folder)
         let mebibytes = Int((package.entitiesSize + (1 << 20) - 1) >> 20)
         let progress = ProgressReporter(phase: "reading entities.xml (MiB)", total: max(mebibytes, 1))
-        let consumed = Mutex<Int64>(0)
         var importer = ExportImporter(package: package, workspace: store)
-        importer.progress = { bytes in
-            let mebibytes = consumed.withLock { total in
-                let before = (total + (1 << 20) - 1) >> 20
-                total += bytes
-                return Int(((total + (1 << 20) - 1) >> 20) - before)
-            }
-            progress.advance(items: mebibytes, bytes: bytes)
-        }
+        importer.progress = progressCallback(progress)
         let result = try importer.run()
         progress.finish()
         for warning in result.warnings where !package.warnings.contains(warning) { logger.warning("\(warning)") }

@@ -36,6 +36,7 @@ public final class Ledger: Sendable {
                         target_id TEXT,
                         attempts INTEGER NOT NULL DEFAULT 0,
                         last_error TEXT,
+                        detail TEXT,
                         bytes INTEGER NOT NULL DEFAULT 0,
                         seq INTEGER NOT NULL,
                         planned_at REAL NOT NULL,
@@ -47,6 +48,19 @@ public final class Ledger: Sendable {
             try db.execute(sql: "CREATE INDEX ledger_writes_space_kind ON ledger_writes(space_key, kind, state)")
             try db.execute(sql: "CREATE INDEX ledger_writes_seq ON ledger_writes(seq)")
             try db.execute(sql: "CREATE INDEX ledger_writes_source ON ledger_writes(source_id)")
+            try db.execute(
+                sql: """
+                    CREATE TABLE ledger_notes (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                        space_key TEXT NOT NULL,
+                        source_id TEXT NOT NULL,
+                        kind TEXT NOT NULL,
+                        code TEXT NOT NULL,
+                        message TEXT NOT NULL,
+                        UNIQUE (source_id, kind, code, message)
+                    )
+                    """)
+            try db.execute(sql: "CREATE INDEX ledger_notes_space ON ledger_notes(space_key, kind)")
         }
     }
 
@@ -97,11 +111,54 @@ public final class Ledger: Sendable {
         }
     }
 
-    /// Records that the write took effect on the target, as `targetId`.
-    public func complete(_ key: WriteKey, targetId: String?) throws {
+    /// Records that the write took effect on the target, as `targetId`; `detail` keeps what
+    /// later writes need from the response (an attachment's media file id, say).
+    public func complete(_ key: WriteKey, targetId: String?, detail: String? = nil) throws {
         try update(
-            key, sql: "state = 'done', target_id = ?, last_error = NULL, finished_at = ?",
-            [targetId, Date().timeIntervalSince1970])
+            key, sql: "state = 'done', target_id = ?, detail = ?, last_error = NULL, finished_at = ?",
+            [targetId, detail, Date().timeIntervalSince1970])
+    }
+
+    /// The target id and detail of a finished write, or `nil` when it is not done.
+    public func result(_ key: WriteKey) throws -> (targetId: String?, detail: String?)? {
+        try database.read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT target_id, detail FROM ledger_writes WHERE key = ? AND state = 'done'",
+                arguments: [key.rawValue]
+            ).map { ($0["target_id"], $0["detail"]) }
+        }
+    }
+
+    /// Records something the report must show about a source object: a conversion
+    /// fallback, an unresolved reference, a permission Cloud cannot take. Recording the
+    /// same note twice (a rerun) keeps one.
+    public func note(spaceKey: String, sourceId: String, kind: String, code: String, message: String) throws {
+        try database.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO ledger_notes (space_key, source_id, kind, code, message) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT DO NOTHING
+                    """, arguments: [spaceKey, sourceId, kind, code, SecretRegistry.shared.redact(message)])
+        }
+    }
+
+    /// Notes recorded for `space` (all spaces when `nil`), in the order they were made.
+    public func notes(space: String? = nil, limit: Int = .max) throws -> [LedgerNote] {
+        try database.read { db in
+            let rows: [Row]
+            if let space {
+                rows = try Row.fetchAll(
+                    db, sql: "SELECT * FROM ledger_notes WHERE space_key = ? ORDER BY seq LIMIT ?",
+                    arguments: [space, limit])
+            } else {
+                rows = try Row.fetchAll(db, sql: "SELECT * FROM ledger_notes ORDER BY seq LIMIT ?", arguments: [limit])
+            }
+            return rows.map {
+                LedgerNote(
+                    spaceKey: $0["space_key"], sourceId: $0["source_id"], kind: $0["kind"], code: $0["code"],
+                    message: $0["message"])
+            }
+        }
     }
 
     /// Records a failed attempt. A `permanent` failure (a 400 the target will always give)
@@ -117,6 +174,17 @@ public final class Ledger: Sendable {
     public func skip(_ key: WriteKey, reason: String) throws {
         try update(
             key, sql: "state = 'skipped', last_error = ?, finished_at = ?", [reason, Date().timeIntervalSince1970])
+    }
+
+    /// Returns every write left in flight by an interrupted run to planned, keeping its
+    /// attempt count: a write with attempts must look for its own effect on the target
+    /// before it is sent again. Call once at the start of a run.
+    @discardableResult
+    public func requeueInFlight() throws -> Int {
+        try database.write { db in
+            try db.execute(sql: "UPDATE ledger_writes SET state = 'planned' WHERE state = 'in_flight'")
+            return db.changesCount
+        }
     }
 
     /// Returns failed writes of `spaces` (all spaces when `nil`) to planned, for `--only-failed` reruns.
@@ -214,7 +282,8 @@ public final class Ledger: Sendable {
         return LedgerEntry(
             key: WriteKey(rawValue: key), kind: kind, spaceKey: row["space_key"], sourceId: row["source_id"],
             state: state,
-            targetId: row["target_id"], attempts: row["attempts"], lastError: row["last_error"], bytes: row["bytes"])
+            targetId: row["target_id"], attempts: row["attempts"], lastError: row["last_error"], bytes: row["bytes"],
+            detail: row["detail"])
     }
 }
 

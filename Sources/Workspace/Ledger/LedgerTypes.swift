@@ -90,6 +90,18 @@ public struct LedgerEntry: Sendable, Equatable {
     public var attempts: Int
     public var lastError: String?
     public var bytes: Int64
+    public var detail: String?
+}
+
+/// Something the report must show about one source object (a degraded conversion,
+/// an unresolved reference, a permission Cloud cannot take).
+public struct LedgerNote: Sendable, Equatable, Codable {
+    public var spaceKey: String
+    public var sourceId: String
+    /// `degraded`, `skipped`, `unresolved`, `known-limit`, ...
+    public var kind: String
+    public var code: String
+    public var message: String
 }
 
 /// Counts per space, kind and state, for `ferry status` and reports.

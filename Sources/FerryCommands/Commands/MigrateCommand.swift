@@ -1,0 +1,210 @@
+public import ArgumentParser
+import ConfluenceExport
+import FerryModel
+import Foundation
+import Logging
+import Migration
+import Workspace
+
+/// `ferry migrate`: an export into Cloud, resumable and idempotent.
+public struct MigrateCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "migrate",
+        abstract: "Migrate an XML export into Confluence Cloud (or a twin), resumably.",
+        discussion: """
+            Stages the export into the workspace (once), plans every target write, and \
+            runs them in dependency order with a fixed number of concurrent writers: \
+            spaces, page and blog-post skeletons in tree order, attachments (streamed \
+            from the export), bodies converted to the Cloud editor's format with links \
+            and media resolved, comments, labels, restrictions and space permissions.
+
+            Every write is recorded in the workspace ledger before it is sent and after \
+            it is done. Kill the command at any moment and run it again: it reconciles \
+            what was in flight against the target and carries on, never creating \
+            anything twice. --only-failed retries just the writes that failed.
+
+            TARGET is a Cloud site URL (credentials from FERRY_TARGET_EMAIL and \
+            FERRY_TARGET_TOKEN), a twin URL, or 'twin' for an in-process twin whose \
+            state lives in the workspace. A space whose key already exists in the \
+            target is left alone unless --into-existing is given.
+
+            Example:
+              ferry migrate --from site-export.zip --to twin --workspace ./ws
+              FERRY_TARGET_EMAIL=me@corp.com FERRY_TARGET_TOKEN=... \\
+                ferry migrate --from site-export.zip --to https://corp.atlassian.net --workspace ./ws --spaces ENG,OPS
+            """
+    )
+
+    @OptionGroup public var global: GlobalOptions
+    @OptionGroup public var options: ConfigurationOptions
+
+    @Option(
+        name: .customLong("from"),
+        help: ArgumentHelp("The XML export: a .zip, a folder or an entities.xml.", valueName: "export"))
+    public var source: String?
+
+    @Option(
+        name: .customLong("to"), help: ArgumentHelp("A Cloud site URL, a twin URL, or 'twin'.", valueName: "target"))
+    public var target: String?
+
+    @Option(name: .long, help: ArgumentHelp("Only these space keys (comma-separated).", valueName: "keys"))
+    public var spaces: String?
+
+    @Flag(name: .long, help: "Write into target spaces whose key already exists.")
+    public var intoExisting: Bool = false
+
+    @Flag(name: .long, help: "Retry only the writes that failed in earlier runs (and whatever is still pending).")
+    public var onlyFailed: Bool = false
+
+    @Flag(name: .long, help: "Print the plan (writes per space and kind, estimated duration) and write nothing.")
+    public var dryRun: Bool = false
+
+    @Flag(name: .long, help: "Print the outcome as JSON.")
+    public var json: Bool = false
+
+    public init() {}
+
+    public func run() async throws {
+        let logger = global.makeLogger()
+        let configuration = try options.load(source: source, target: target, logger: logger)
+        guard let source = configuration.source.location?.value else {
+            throw ValidationError("give the export with --from (or source.location in ferry.toml)")
+        }
+        let workspace = try Workspace.open(at: URL(fileURLWithPath: configuration.workspace.value))
+        let export = try SourceStaging.stage(export: URL(fileURLWithPath: source), workspace: workspace, logger: logger)
+        let selected = spaces.map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) }
+        let migrationOptions = MigrationOptions(
+            spaces: selected, concurrency: configuration.concurrency.value, intoExisting: intoExisting,
+            onlyFailed: onlyFailed)
+        if dryRun {
+            try printPlan(workspace: workspace, options: migrationOptions)
+            return
+        }
+        guard let targetName = configuration.target.url?.value else {
+            throw ValidationError("give the target with --to (a Cloud site URL, a twin URL, or 'twin')")
+        }
+        let connection = try await TargetConnection.open(
+            target: targetName, configuration: configuration, workspace: workspace.folder, logger: logger)
+        let outcome: MigrationOutcome
+        do {
+            outcome = try await Self.migrate(
+                workspace: workspace, export: export, connection: connection, options: migrationOptions, logger: logger)
+        } catch {
+            await connection.close()
+            throw error
+        }
+        await connection.close()
+        if json {
+            try Console.printJSON(outcome)
+        } else {
+            Console.print(outcome.text)
+        }
+        if outcome.failed > 0 { throw ExitCode(1) }
+    }
+
+    /// Runs a migration with progress, shared by `migrate` and `demo`.
+    static func migrate(
+        workspace: Workspace, export: ExportPackage, connection: TargetConnection, options: MigrationOptions,
+        logger: Logger, showProgress: Bool = true
+    ) async throws -> MigrationOutcome {
+        let progress = ProgressReporter(phase: "migrating (writes)", style: showProgress ? nil : .silent)
+        let migrator = Migrator(
+            workspace: workspace, export: export, client: connection.client, options: options, logger: logger,
+            events: { event in
+                if case .done(_, _, let bytes) = event { progress.advance(bytes: bytes) } else { progress.advance() }
+            })
+        let plan = try migrator.plan()
+        let open = try workspace.ledger.tally().filter { $0.state != .done && $0.state != .skipped }.map(\.count)
+            .reduce(0, +)
+        progress.setTotal(open)
+        let summary = try await migrator.run()
+        progress.finish()
+        return MigrationOutcome(
+            workspace: workspace.folder.path, target: connection.site, plan: plan, summary: summary,
+            failures: try workspace.ledger.entries(state: .failed, limit: 20).map {
+                MigrationOutcome.Failure(key: $0.key.rawValue, space: $0.spaceKey, error: $0.lastError ?? "")
+            })
+    }
+
+    private func printPlan(workspace: Workspace, options: MigrationOptions) throws {
+        // Planning records the writes in the ledger (harmless: a later run plans the same keys).
+        let plan = try MigrationPlanner(workspace: workspace, options: options).plan()
+        let rate = 100.0
+        if json {
+            try Console.printJSON(
+                PlanView(
+                    writes: plan.total, estimatedRequests: plan.estimatedRequests, bytes: plan.bytes,
+                    estimatedSeconds: Double(plan.estimatedRequests) / rate,
+                    spaces: plan.counts.mapValues { $0.reduce(into: [:]) { $0[$1.key.rawValue] = $1.value } }))
+            return
+        }
+        Console.print("Plan (nothing written): \(plan.total) writes, about \(plan.estimatedRequests) requests")
+        for (space, kinds) in plan.counts.sorted(by: { $0.key < $1.key }) {
+            let parts = kinds.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue) \($0.value)" }
+            Console.print("  \(space): " + parts.joined(separator: ", "))
+        }
+        Console.print(
+            "Estimated duration at Cloud's default 100 requests/s: "
+                + ProgressReporter.format(seconds: Double(plan.estimatedRequests) / rate))
+    }
+}
+
+struct PlanView: Encodable {
+    var writes: Int
+    var estimatedRequests: Int
+    var bytes: Int64
+    var estimatedSeconds: Double
+    var spaces: [String: [String: Int]]
+}
+
+/// What `ferry migrate` prints.
+struct MigrationOutcome: Encodable {
+    struct Failure: Encodable {
+        var key: String
+        var space: String
+        var error: String
+    }
+
+    var workspace: String
+    var target: String
+    var done: Int
+    var skipped: Int
+    var failed: Int
+    var pending: Int
+    var pages: Int
+    var requests: Int
+    var requestsPerPage: Double
+    var responses429: Int
+    var seconds: Double
+    var failures: [Failure]
+
+    init(workspace: String, target: String, plan: MigrationPlan, summary: MigrationSummary, failures: [Failure]) {
+        self.workspace = workspace
+        self.target = target
+        done = summary.count(.done)
+        skipped = summary.count(.skipped)
+        failed = summary.count(.failed)
+        pending = summary.count(.planned) + summary.count(.inFlight)
+        pages = summary.count(.done, kind: .pageCreate) + summary.count(.done, kind: .blogPostCreate)
+        requests = summary.requests
+        requestsPerPage = pages > 0 ? Double(summary.requests) / Double(pages) : 0
+        responses429 = summary.responses429
+        seconds = summary.seconds
+        self.failures = failures
+    }
+
+    var text: String {
+        var lines = [
+            "Migrated into \(target): \(done) writes done, \(skipped) skipped, \(failed) failed, \(pending) pending",
+            "  \(pages) pages and blog posts, \(requests) requests (\(String(format: "%.2f", requestsPerPage)) per page), "
+                + "\(responses429) answered 429, \(String(format: "%.1f", seconds)) s",
+        ]
+        for failure in failures { lines.append("  failed \(failure.key) (\(failure.space)): \(failure.error)") }
+        if failed > 0 || pending > 0 {
+            lines.append(
+                "Run the same command again to retry: it resumes where it stopped (--only-failed for failures only).")
+        }
+        lines.append("Workspace: \(workspace) (ferry status --workspace \(workspace))")
+        return lines.joined(separator: "\n")
+    }
+}
