@@ -35,10 +35,13 @@ struct CLITests {
     func demoRuns() throws {
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let result = try FerryProcess.run(["demo", "--workspace", directory.path, "--json"])
+        let result = try FerryProcess.run([
+            "demo", "--workspace", directory.path, "--json", "--pages", "30", "--attachments", "8",
+        ])
         #expect(result.status == 0, "stderr: \(result.stderr)")
         let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
         let stages = object?["stages"] as? [[String: Any]] ?? []
-        #expect(!stages.isEmpty)
+        #expect(stages.compactMap { $0["name"] as? String } == ["sample", "stage", "migrate", "verify"])
+        #expect(object?["clean"] as? Bool == true)
     }
 }

@@ -8,10 +8,12 @@ public struct DemoCommand: AsyncParsableCommand {
         commandName: "demo",
         abstract: "Run Ferry end to end on a generated sample site, with nothing to set up.",
         discussion: """
-            Runs every stage of Ferry that exists in this build on embedded defaults, \
-            inside a fresh workspace folder, and prints what each stage did and where \
-            its output is. It needs no Confluence site, no Cloud site, no credentials \
-            and no network.
+            Generates a realistic sample site export (3 spaces, 300 pages, attachments, \
+            comments, labels, restrictions), stages it, starts a Cloud twin on a free \
+            loopback port inside this process, migrates the site into it, verifies the \
+            result page by page and file by file, and prints what each stage did and \
+            where its output is. It needs no Confluence site, no Cloud site, no \
+            credentials and no network. Exit status 0 when verification is clean.
 
             Example:
               ferry demo
@@ -25,6 +27,12 @@ public struct DemoCommand: AsyncParsableCommand {
         name: .long,
         help: ArgumentHelp("Where the demo keeps its files (default: a new temporary folder).", valueName: "dir"))
     public var workspace: String?
+
+    @Option(name: .long, help: ArgumentHelp("Pages in the generated site (spread over 3 spaces).", valueName: "n"))
+    public var pages: Int = 300
+
+    @Option(name: .long, help: ArgumentHelp("Attachments in the generated site.", valueName: "n"))
+    public var attachments: Int = 60
 
     @Flag(name: .long, help: "Print the summary as JSON.")
     public var json: Bool = false
@@ -40,6 +48,12 @@ public struct DemoCommand: AsyncParsableCommand {
             ?? FileManager.default.temporaryDirectory.appendingPathComponent(
                 "ferry-demo-\(UUID().uuidString.prefix(8))"
             ).path
-        try DemoPipeline(workspace: URL(fileURLWithPath: folder), logger: logger, json: json).run()
+        guard pages >= 3, attachments >= 0 else {
+            throw ValidationError("--pages must be at least 3 and --attachments at least 0")
+        }
+        let clean = try await DemoPipeline(
+            workspace: URL(fileURLWithPath: folder), logger: logger, json: json, pages: pages, attachments: attachments
+        ).run()
+        if !clean { throw ExitCode(1) }
     }
 }

@@ -23,6 +23,8 @@ public struct FerryCommand: AsyncParsableCommand {
         subcommands: [
             DemoCommand.self,
             MigrateCommand.self,
+            StatusCommand.self,
+            VerifyCommand.self,
             ConfigCommand.self,
             InspectCommand.self,
             ConvertCommand.self,

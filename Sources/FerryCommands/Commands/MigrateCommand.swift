@@ -85,6 +85,8 @@ public struct MigrateCommand: AsyncParsableCommand {
         }
         let connection = try await TargetConnection.open(
             target: targetName, configuration: configuration, workspace: workspace.folder, logger: logger)
+        try MigrationRecord(source: URL(fileURLWithPath: source).standardizedFileURL.path, target: targetName).write(
+            workspace.folder)
         let outcome: MigrationOutcome
         do {
             outcome = try await Self.migrate(

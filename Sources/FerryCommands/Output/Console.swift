@@ -9,8 +9,8 @@ public enum Console {
     /// True when stdout is a terminal, so progress can be drawn in place.
     public static var standardErrorIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
 
-    public static func print(_ text: String) {
-        FileHandle.standardOutput.write(Data((SecretRegistry.shared.redact(text) + "\n").utf8))
+    public static func print(_ text: String, terminator: String = "\n") {
+        FileHandle.standardOutput.write(Data((SecretRegistry.shared.redact(text) + terminator).utf8))
     }
 
     public static func printError(_ text: String) {

@@ -255,6 +255,16 @@ public final class Ledger: Sendable {
         }
     }
 
+    /// How many writes finished (done) since `time` (seconds since 1970), for rates.
+    public func finishedCount(since time: Double) throws -> Int {
+        try database.read { db in
+            try Int.fetchOne(
+                db, sql: "SELECT COUNT(*) FROM ledger_writes WHERE state = 'done' AND finished_at >= ?",
+                arguments: [time])
+                ?? 0
+        }
+    }
+
     /// Counts and bytes per space, kind and state.
     public func tally() throws -> [LedgerTally] {
         try database.read { db in
