@@ -1,0 +1,232 @@
+import Foundation
+import Testing
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// `ferry migrate`, `status` and `verify` through the built binary, against twins.
+@Suite("ferry migrate", .serialized)
+struct MigrateTests {
+    func sample(_ directory: URL, pages: Int, attachments: Int, profile: String = "realistic") throws -> URL {
+        let out = directory.appendingPathComponent("site.zip")
+        let result = try FerryProcess.run([
+            "sample", "--out", out.path, "--spaces", "2", "--pages", String(pages), "--attachments",
+            String(attachments),
+            "--profile", profile, "--seed", "11",
+        ])
+        #expect(result.status == 0, "sample failed: \(result.stderr)")
+        return out
+    }
+
+    func json(_ text: String) throws -> [String: Any] {
+        try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] ?? [:]
+    }
+
+    @Test("a sample site migrates into the twin, verifies clean, and a rerun sends nothing")
+    func migrateVerifyRerun() throws {
+        let directory = try makeTemporaryDirectory("ferry-migrate")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let export = try sample(directory, pages: 40, attachments: 12)
+        let workspace = directory.appendingPathComponent("ws").path
+
+        let first = try FerryProcess.run([
+            "migrate", "--from", export.path, "--to", "twin", "--workspace", workspace, "--json",
+        ])
+        #expect(first.status == 0, "migrate failed: \(first.stderr)")
+        let outcome = try json(first.stdout)
+        #expect(outcome["failed"] as? Int == 0)
+        #expect(outcome["pages"] as? Int == 40 + 4)
+        #expect((outcome["requests"] as? Int ?? 0) > 0)
+
+        let verify = try FerryProcess.run(["verify", "--workspace", workspace, "--json"])
+        #expect(verify.status == 0, "verify: \(verify.stdout) \(verify.stderr)")
+        let report = try json(verify.stdout)
+        #expect(report["clean"] as? Bool == true)
+        let checked = report["checked"] as? [String: Int] ?? [:]
+        #expect(checked["pages"] == 40)
+        #expect(checked["attachments"] == 12)
+        #expect((report["knownLimits"] as? [String])?.isEmpty == false)
+
+        let again = try FerryProcess.run([
+            "migrate", "--from", export.path, "--to", "twin", "--workspace", workspace, "--json",
+        ])
+        #expect(again.status == 0)
+        #expect(try json(again.stdout)["requests"] as? Int == 0)
+
+        let status = try FerryProcess.run(["status", "--workspace", workspace, "--json"])
+        let view = try json(status.stdout)
+        #expect(view["pending"] as? Int == 0)
+        #expect(view["failed"] as? Int == 0)
+        #expect((view["done"] as? Int ?? 0) + (view["skipped"] as? Int ?? 0) == view["total"] as? Int)
+    }
+
+    @Test("--dry-run prints the plan and writes nothing to any target")
+    func dryRun() throws {
+        let directory = try makeTemporaryDirectory("ferry-dryrun")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let export = try sample(directory, pages: 10, attachments: 3)
+        let result = try FerryProcess.run([
+            "migrate", "--from", export.path, "--workspace", directory.appendingPathComponent("ws").path, "--dry-run",
+            "--json",
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        let plan = try json(result.stdout)
+        #expect((plan["writes"] as? Int ?? 0) > 10)
+        #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("ws/twin").path))
+    }
+
+    @Test("each real export in ../shared migrates into the twin and verifies clean")
+    func realExports() throws {
+        let exports = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(
+                "shared/reference/xml-exports")
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: exports.path) else {
+            print("../shared/reference/xml-exports is not present: the real-export migration test checks nothing here")
+            return
+        }
+        for name in names.sorted() where !name.hasSuffix(".md") {
+            let directory = try makeTemporaryDirectory("ferry-real")
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let workspace = directory.appendingPathComponent("ws").path
+            let migrate = try FerryProcess.run([
+                "migrate", "--from", exports.appendingPathComponent(name).path, "--to", "twin", "--workspace",
+                workspace,
+                "--json",
+            ])
+            #expect(migrate.status == 0, "\(name): \(migrate.stdout) \(migrate.stderr)")
+            let verify = try FerryProcess.run(["verify", "--workspace", workspace, "--json"])
+            #expect(verify.status == 0, "\(name): \(verify.stdout)")
+            #expect(try json(verify.stdout)["clean"] as? Bool == true, "\(name)")
+        }
+    }
+
+    @Test("SIGKILL at random moments, rerun each time: everything exists exactly once")
+    func crashSafety() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let pages = Int(environment["FERRY_CRASH_PAGES"] ?? "") ?? 120
+        let attachments = Int(environment["FERRY_CRASH_ATTACHMENTS"] ?? "") ?? 30
+        let kills = Int(environment["FERRY_CRASH_KILLS"] ?? "") ?? 5
+        let maxDelay = Int(environment["FERRY_CRASH_MAX_DELAY_MS"] ?? "") ?? 2500
+        let directory = try makeTemporaryDirectory("ferry-crash")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let export = try sample(directory, pages: pages, attachments: attachments)
+
+        // The reference: the same site migrated once without interruption.
+        let baselineTwin = try TwinProcess.start()
+        defer { baselineTwin.stop() }
+        let baseline = try FerryProcess.run(
+            [
+                "migrate", "--from", export.path, "--to", baselineTwin.url, "--workspace",
+                directory.appendingPathComponent("base").path,
+            ],
+            environment: TwinProcess.credentials)
+        #expect(baseline.status == 0, "\(baseline.stdout) \(baseline.stderr)")
+        let expected = try await baselineTwin.state()
+
+        let twin = try TwinProcess.start()
+        defer { twin.stop() }
+        let workspace = directory.appendingPathComponent("ws").path
+        let arguments = ["migrate", "--from", export.path, "--to", twin.url, "--workspace", workspace]
+        var generator = SystemRandomNumberGenerator()
+        var killed = 0
+        for _ in 0..<kills {
+            let process = Process()
+            process.executableURL = FerryProcess.executable
+            process.arguments = arguments
+            process.environment = (ProcessInfo.processInfo.environment).merging(TwinProcess.credentials) { _, new in new
+            }
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            try await Task.sleep(for: .milliseconds(Int.random(in: 150...max(maxDelay, 151), using: &generator)))
+            if process.isRunning {
+                kill(process.processIdentifier, SIGKILL)
+                killed += 1
+            }
+            process.waitUntilExit()
+        }
+        let final = try FerryProcess.run(arguments + ["--json"], environment: TwinProcess.credentials)
+        #expect(final.status == 0, "final run: \(final.stdout) \(final.stderr)")
+        print("crash test: \(pages) pages, \(attachments) attachments, \(killed) of \(kills) runs killed with SIGKILL")
+        #expect(killed > 0, "no run was still going when its kill came; the test proved nothing")
+
+        let actual = try await twin.state()
+        for kind in ["pages", "blogPosts", "attachments", "comments", "labels"] {
+            #expect(
+                actual[kind]?.count == expected[kind]?.count,
+                "\(kind): \(actual[kind]?.count ?? 0) vs \(expected[kind]?.count ?? 0)")
+        }
+        func titles(_ state: [String: [[String: Any]]], _ kind: String) -> [String] {
+            (state[kind] ?? []).compactMap { $0["title"] as? String }.sorted()
+        }
+        #expect(titles(actual, "pages") == titles(expected, "pages"))
+        #expect(Set(titles(actual, "pages")).count == titles(actual, "pages").count)
+        let digests = { (state: [String: [[String: Any]]]) in
+            (state["attachments"] ?? []).compactMap { "\($0["title"] ?? "")=\($0["sha256"] ?? "")" }.sorted()
+        }
+        #expect(digests(actual) == digests(expected))
+        let verify = try FerryProcess.run(
+            ["verify", "--workspace", workspace, "--json"], environment: TwinProcess.credentials)
+        #expect(verify.status == 0, "verify after crashes: \(verify.stdout)")
+    }
+}
+
+/// `ferry twin cloud` as its own process, so killing a migration never touches the target.
+final class TwinProcess: @unchecked Sendable {
+    static let credentials = ["FERRY_TARGET_EMAIL": "twin@example.com", "FERRY_TARGET_TOKEN": "twin-token"]
+    let process: Process
+    let url: String
+
+    private init(process: Process, url: String) {
+        self.process = process
+        self.url = url
+    }
+
+    static func start() throws -> TwinProcess {
+        let process = Process()
+        process.executableURL = FerryProcess.executable
+        process.arguments = [
+            "twin", "cloud", "--port", "0", "--json", "--rate", "get=2000/s,post=2000/s,put=2000/s,delete=2000/s",
+        ]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var buffer = Data()
+        let deadline = Date().addingTimeInterval(30)
+        while !buffer.contains(UInt8(ascii: "\n")) && Date() < deadline {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            buffer.append(chunk)
+        }
+        let line = String(decoding: buffer.prefix { $0 != UInt8(ascii: "\n") }, as: UTF8.self)
+        guard let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+            let url = object["url"] as? String
+        else {
+            process.terminate()
+            throw CocoaError(.fileReadCorruptFile)
+        }
+        return TwinProcess(process: process, url: url)
+    }
+
+    func state() async throws -> [String: [[String: Any]]] {
+        let base = url.hasSuffix("/wiki") ? String(url.dropLast(5)) : url
+        guard let endpoint = URL(string: base + "/__twin/state") else { return [:] }
+        let (data, _) = try await URLSession.shared.data(from: endpoint)
+        let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
+        var state: [String: [[String: Any]]] = [:]
+        for (key, value) in object {
+            let items = (value as? [[String: Any]] ?? []).filter { ($0["status"] as? String ?? "current") == "current" }
+            state[key] = items
+        }
+        return state
+    }
+
+    func stop() {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+}
