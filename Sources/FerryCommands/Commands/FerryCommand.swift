@@ -25,6 +25,7 @@ public struct FerryCommand: AsyncParsableCommand {
             MigrateCommand.self,
             StatusCommand.self,
             VerifyCommand.self,
+            ReportCommand.self,
             ConfigCommand.self,
             InspectCommand.self,
             ConvertCommand.self,
