@@ -230,3 +230,39 @@ final class TwinProcess: @unchecked Sendable {
         }
     }
 }
+
+@Suite("ferry report")
+struct ReportCommandTests {
+    @Test("the report lists what was migrated and every old URL maps to the Cloud page")
+    func reportAndRedirects() throws {
+        let directory = try makeTemporaryDirectory("ferry-report")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let export = directory.appendingPathComponent("site.zip")
+        #expect(
+            try FerryProcess.run([
+                "sample", "--out", export.path, "--spaces", "1", "--pages", "12", "--attachments", "4",
+            ]).status == 0)
+        let workspace = directory.appendingPathComponent("ws").path
+        #expect(
+            try FerryProcess.run(["migrate", "--from", export.path, "--to", "twin", "--workspace", workspace]).status
+                == 0)
+        let out = directory.appendingPathComponent("report")
+        let result = try FerryProcess.run([
+            "report", "--workspace", workspace, "--out", out.path, "--source-url",
+            "https://wiki.corp.example/confluence",
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        let html = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
+        #expect(html.contains("Pages and blog posts"))
+        #expect(html.contains("Known limits"))
+        let redirects = try String(contentsOf: out.appendingPathComponent("redirects.csv"), encoding: .utf8)
+        let rows = redirects.split(separator: "\r\n").dropFirst()
+        // Every page has a /display, a viewpage.action and a /x/ form; every attachment a download form.
+        #expect(rows.filter { $0.contains("/confluence/pages/viewpage.action?pageId=") }.count >= 12)
+        #expect(rows.filter { $0.contains("/confluence/x/") }.count >= 12)
+        #expect(rows.filter { $0.contains("/confluence/download/attachments/") }.count == 4)
+        #expect(rows.allSatisfy { $0.contains("/wiki/spaces/") || $0.contains("/wiki/download/attachments/") })
+        let nginx = try String(contentsOf: out.appendingPathComponent("redirects.nginx.conf"), encoding: .utf8)
+        #expect(nginx.contains("map $request_uri $ferry_redirect"))
+    }
+}

@@ -28,7 +28,8 @@ public struct ReportCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The migration's workspace folder.", valueName: "dir"))
     public var workspace: String = FerryConfiguration.defaultWorkspace
 
-    @Option(name: .long, help: ArgumentHelp("Where to write the report (default: <workspace>/report).", valueName: "dir"))
+    @Option(
+        name: .long, help: ArgumentHelp("Where to write the report (default: <workspace>/report).", valueName: "dir"))
     public var out: String?
 
     @Option(
@@ -53,10 +54,14 @@ public struct ReportCommand: AsyncParsableCommand {
         let written = try MigrationReportBuilder(workspace: store, site: site, sourceBaseURL: sourceUrl).write(
             to: destination, generator: "ferry \(FerryCommand.version)")
         if json {
-            try Console.printJSON(["folder": written.folder.path, "files": written.files.joined(separator: ","), "redirects": String(written.redirects)])
+            try Console.printJSON([
+                "folder": written.folder.path, "files": written.files.joined(separator: ","),
+                "redirects": String(written.redirects),
+            ])
         } else {
             Console.print("Report written to \(written.folder.path): " + written.files.joined(separator: ", "))
-            Console.print("  \(written.redirects) old URLs mapped to Cloud in redirects.csv (nginx and Apache maps beside it)")
+            Console.print(
+                "  \(written.redirects) old URLs mapped to Cloud in redirects.csv (nginx and Apache maps beside it)")
         }
     }
 }

@@ -32,8 +32,10 @@ public struct MigrationReportBuilder {
         let tally = try ledger.tally()
         var report = Report(title: "Ferry migration report", subtitle: "Target \(site)", generator: generator)
         func count(_ state: WriteState, _ kinds: [WriteKind]? = nil, space: String? = nil) -> Int {
-            tally.filter { $0.state == state && (kinds?.contains($0.kind) ?? true) && (space == nil || $0.spaceKey == space) }
-                .map(\.count).reduce(0, +)
+            tally.filter {
+                $0.state == state && (kinds?.contains($0.kind) ?? true) && (space == nil || $0.spaceKey == space)
+            }
+            .map(\.count).reduce(0, +)
         }
         let failed = count(.failed)
         let pending = count(.planned) + count(.inFlight)
@@ -51,13 +53,17 @@ public struct MigrationReportBuilder {
         report.tables.append(
             Table(
                 id: "spaces", title: "Per space",
-                columns: ["space", "pages", "blog posts", "attachments", "comments", "labels", "done", "skipped", "failed", "pending"],
+                columns: [
+                    "space", "pages", "blog posts", "attachments", "comments", "labels", "done", "skipped", "failed",
+                    "pending",
+                ],
                 rows: spaces.map { space in
                     [
                         space, String(count(.done, [.pageCreate], space: space)),
                         String(count(.done, [.blogPostCreate], space: space)),
                         String(count(.done, [.attachmentUpload], space: space)),
-                        String(count(.done, [.commentCreate], space: space)), String(count(.done, [.labelAdd], space: space)),
+                        String(count(.done, [.commentCreate], space: space)),
+                        String(count(.done, [.labelAdd], space: space)),
                         String(count(.done, space: space)), String(count(.skipped, space: space)),
                         String(count(.failed, space: space)),
                         String(count(.planned, space: space) + count(.inFlight, space: space)),
@@ -78,7 +84,9 @@ public struct MigrationReportBuilder {
             try notesWriter.write([note.spaceKey, note.sourceId, note.kind, note.code, note.message])
             let key = "\(note.kind)|\(note.code)"
             byCode[key, default: (note.kind, 0, note.message)].count += 1
-            if preview.count < 200 { preview.append([note.spaceKey, note.sourceId, note.kind, note.code, note.message]) }
+            if preview.count < 200 {
+                preview.append([note.spaceKey, note.sourceId, note.kind, note.code, note.message])
+            }
         }
         try notesWriter.close()
         report.tables.append(
@@ -86,11 +94,15 @@ public struct MigrationReportBuilder {
                 id: "degraded-and-skipped", title: "Degraded, skipped and unresolved, by reason",
                 columns: ["kind", "code", "count", "example"],
                 rows: byCode.sorted { $0.value.count > $1.value.count }.map {
-                    [$0.value.kind, String($0.key.split(separator: "|").last ?? ""), String($0.value.count), $0.value.example]
+                    [
+                        $0.value.kind, String($0.key.split(separator: "|").last ?? ""), String($0.value.count),
+                        $0.value.example,
+                    ]
                 }))
         report.tables.append(
             Table(
-                id: "notes", title: "Every note (first 200)", columns: ["space", "source id", "kind", "code", "message"],
+                id: "notes", title: "Every note (first 200)",
+                columns: ["space", "source id", "kind", "code", "message"],
                 rows: preview, totalRows: notesWriter.rowCount, fullFile: "notes.csv"))
         let failures = try ledger.entries(state: .failed)
         report.tables.append(
@@ -103,7 +115,9 @@ public struct MigrationReportBuilder {
         let redirects = try writeRedirects(to: folder)
         report.figures.append(Figure("Old URLs redirected", redirects))
         var written = try ReportWriter().write(report, to: folder)
-        written.files += ["notes.csv", RedirectMapWriter.csvName, RedirectMapWriter.nginxName, RedirectMapWriter.apacheName]
+        written.files += [
+            "notes.csv", RedirectMapWriter.csvName, RedirectMapWriter.nginxName, RedirectMapWriter.apacheName,
+        ]
         return Written(folder: folder, files: written.files, redirects: redirects)
     }
 
@@ -112,15 +126,22 @@ public struct MigrationReportBuilder {
         let writer = try RedirectMapWriter(folder: folder, sourceBaseURL: sourceBaseURL)
         let ledger = workspace.ledger
         for space in try workspace.spaces() {
-            guard let key = space.key, let created = try ledger.result(WriteKey(kind: .spaceCreate, sourceId: space.id)),
+            guard let key = space.key,
+                let created = try ledger.result(WriteKey(kind: .spaceCreate, sourceId: space.id)),
                 created.targetId != nil
             else { continue }
             let cloudKey = CloudSpaceKey.derive(from: key)
             let spaceURL = "\(site)/wiki/spaces/\(cloudKey)"
-            try writer.add(RedirectSubject(kind: .space, spaceKey: key, title: space.name ?? key, targetURL: spaceURL + "/overview"))
-            let contents = try workspace.pages(spaceKey: key).map { ($0, false) } + workspace.blogPosts(spaceKey: key).map { ($0, true) }
+            try writer.add(
+                RedirectSubject(
+                    kind: .space, spaceKey: key, title: space.name ?? key, targetURL: spaceURL + "/overview"))
+            let contents =
+                try workspace.pages(spaceKey: key).map { ($0, false) }
+                + workspace.blogPosts(spaceKey: key).map { ($0, true) }
             for (content, blogPost) in contents {
-                guard let target = try ledger.result(WriteKey(kind: blogPost ? .blogPostCreate : .pageCreate, sourceId: content.id))?.targetId
+                guard
+                    let target = try ledger.result(
+                        WriteKey(kind: blogPost ? .blogPostCreate : .pageCreate, sourceId: content.id))?.targetId
                 else { continue }
                 let posted = Self.date(content.created)
                 let targetURL: String
@@ -141,7 +162,8 @@ public struct MigrationReportBuilder {
                         RedirectSubject(
                             kind: .attachment, spaceKey: key, sourceId: Int64(attachment.id), title: title,
                             containerSourceId: Int64(content.id),
-                            targetURL: "\(site)/wiki/download/attachments/\(target)/\(ConfluenceURLs.pathSegment(title))"))
+                            targetURL:
+                                "\(site)/wiki/download/attachments/\(target)/\(ConfluenceURLs.pathSegment(title))"))
                 }
             }
         }
