@@ -331,6 +331,42 @@ actor CloudStore {
         count("deleteContent")
     }
 
+    /// v1 `DELETE /space/{key}`: the space and everything in it (Cloud runs this as a long task).
+    func deleteSpace(key: String) throws {
+        guard let space = spaces.values.first(where: { $0.key == key }) else {
+            throw APIFailure.notFound("No space with key : \(key)")
+        }
+        let contentIds = Set(contents.values.filter { $0.spaceId == space.id }.map(\.id))
+        for id in contentIds {
+            contents[id] = nil
+            remove("content", id)
+        }
+        for comment in comments.values where contentIds.contains(comment.containerId) {
+            comments[comment.id] = nil
+            remove("comment", comment.id)
+        }
+        for attachment in attachments.values where contentIds.contains(attachment.containerId) {
+            attachments[attachment.id] = nil
+            attachmentIndex[attachment.containerId] = nil
+            remove("attachment", attachment.id)
+        }
+        for label in labels.values where contentIds.contains(label.containerId) {
+            labels[label.id] = nil
+            remove("label", label.id)
+        }
+        for property in properties.values where contentIds.contains(property.containerId) {
+            properties[property.id] = nil
+            remove("property", property.id)
+        }
+        for permission in permissions.values where permission.spaceId == space.id {
+            permissions[permission.id] = nil
+            remove("permission", permission.id)
+        }
+        spaces[space.id] = nil
+        remove("space", space.id)
+        count("deleteSpace")
+    }
+
     /// v1 move: `before`/`after` make the page a sibling of the target, `append` a child.
     func move(id: Int, position: String, targetId: Int) throws -> ContentRecord {
         guard var page = contents[id], page.kind == .page else {

@@ -275,6 +275,16 @@ extension CloudTwin {
                     spaceKey: request.params["key"] ?? "", id: try request.intParam("id"))
                 return .empty()
             })
+        routes.append(
+            Route("DELETE", "\(v1)/space/{key}", .spaces) { twin, request in
+                let key = request.params["key"] ?? ""
+                try await twin.store.deleteSpace(key: key)
+                return .json(
+                    [
+                        "id": .string("delete-space-\(key)"),
+                        "links": ["status": .string("/wiki/rest/api/longtask/delete-space-\(key)")],
+                    ], status: 202)
+            })
         // Content
         routes.append(
             Route("GET", "\(v1)/content", .content) { twin, request in

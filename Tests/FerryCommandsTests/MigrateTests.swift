@@ -266,3 +266,57 @@ struct ReportCommandTests {
         #expect(nginx.contains("map $request_uri $ferry_redirect"))
     }
 }
+
+@Suite("ferry wipe")
+struct WipeCommandTests {
+    @Test("wipe deletes exactly what Ferry created: a page added in Cloud since survives, with its space")
+    func wipeOnlyFerrysContent() async throws {
+        let directory = try makeTemporaryDirectory("ferry-wipe")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let export = directory.appendingPathComponent("site.zip")
+        #expect(
+            try FerryProcess.run([
+                "sample", "--out", export.path, "--spaces", "2", "--pages", "16", "--attachments", "4",
+            ]).status == 0)
+        let twin = try TwinProcess.start()
+        defer { twin.stop() }
+        let workspace = directory.appendingPathComponent("ws").path
+        let migrate = try FerryProcess.run(
+            ["migrate", "--from", export.path, "--to", twin.url, "--workspace", workspace],
+            environment: TwinProcess.credentials)
+        #expect(migrate.status == 0, "\(migrate.stderr)")
+
+        // Someone adds a page to SP1 in Cloud after the migration.
+        let state = try await twin.state()
+        let sp1 = try #require(state["spaces"]?.first { $0["key"] as? String == "SP1" }?["id"] as? String)
+        var request = URLRequest(url: try #require(URL(string: twin.url + "/api/v2/pages")))
+        request.httpMethod = "POST"
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.setValue(
+            "Basic " + Data("twin@example.com:twin-token".utf8).base64EncodedString(),
+            forHTTPHeaderField: "Authorization")
+        request.httpBody = try JSONSerialization.data(withJSONObject: [
+            "spaceId": sp1, "title": "Written in Cloud after the migration",
+            "body": ["representation": "storage", "value": "<p>mine</p>"],
+        ])
+        let (_, response) = try await URLSession.shared.data(for: request)
+        #expect((response as? HTTPURLResponse)?.statusCode == 200)
+
+        let preview = try FerryProcess.run(["wipe", "--workspace", workspace], environment: TwinProcess.credentials)
+        #expect(preview.status == 0)
+        #expect(preview.stdout.contains("Would delete"))
+        #expect(try await twin.state()["pages"]?.count == (state["pages"]?.count ?? 0) + 1)
+
+        let wipe = try FerryProcess.run(
+            ["wipe", "--workspace", workspace, "--yes", "--json"], environment: TwinProcess.credentials)
+        #expect(wipe.status == 0, "\(wipe.stdout) \(wipe.stderr)")
+        let after = try await twin.state()
+        let titles = (after["pages"] ?? []).compactMap { $0["title"] as? String }
+        #expect(titles.contains("Written in Cloud after the migration"))
+        #expect(after["spaces"]?.map { $0["key"] as? String } == ["SP1"])
+        #expect(after["pages"]?.count == 2)  // the foreign page and SP1's home page
+        #expect(after["attachments"]?.isEmpty == true)
+        #expect(after["comments"]?.isEmpty == true)
+        #expect(after["blogPosts"]?.isEmpty == true)
+    }
+}

@@ -364,7 +364,7 @@ extension Migrator {
                 }
             }
             if comment.inline, case .reply = container {
-                return (try await client.createInlineComment(on: container, body: body).id, nil)
+                return (try await client.createInlineComment(on: container, body: body).id, "inline")
             }
             if comment.inline {
                 if let selection = try workspace.contentProperty(
@@ -380,7 +380,7 @@ extension Migrator {
                     spaceKey: space, sourceId: comment.id, kind: "degraded", code: "comment.inline-without-selection",
                     message: "inline comment has no recorded text selection; migrated as a footer comment")
             }
-            return (try await client.createFooterComment(on: container, body: body).id, nil)
+            return (try await client.createFooterComment(on: container, body: body).id, "footer")
         }
     }
 

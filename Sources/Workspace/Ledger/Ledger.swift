@@ -255,6 +255,15 @@ public final class Ledger: Sendable {
         }
     }
 
+    /// Removes every write and note of `space`, after `ferry wipe` deleted what they created:
+    /// a later migration plans the space from scratch.
+    public func forget(space: String) throws {
+        try database.write { db in
+            try db.execute(sql: "DELETE FROM ledger_writes WHERE space_key = ?", arguments: [space])
+            try db.execute(sql: "DELETE FROM ledger_notes WHERE space_key = ?", arguments: [space])
+        }
+    }
+
     /// How many writes finished (done) since `time` (seconds since 1970), for rates.
     public func finishedCount(since time: Double) throws -> Int {
         try database.read { db in
