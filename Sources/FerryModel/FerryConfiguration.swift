@@ -72,6 +72,10 @@ public struct FerryConfiguration: Sendable, Encodable {
         public var caBundle: Setting<String>?
         /// TLS verification switched off. Never the default; every command that honours it warns.
         public var insecure: Setting<Bool>
+        /// The first retry delay after a 5xx or a dropped connection (doubling to 30 s); Atlassian recommends 5 s.
+        public var retryBaseDelayMilliseconds: Setting<Int> = Setting(5000, origin: .builtInDefault)
+        /// How many times one request is retried before its write is recorded as failed.
+        public var maxRetries: Setting<Int> = Setting(4, origin: .builtInDefault)
 
         public init(
             proxy: Setting<String>? = nil, proxyUser: Setting<String>? = nil, proxyPassword: Secret? = nil,

@@ -46,7 +46,10 @@ public struct TransportConfiguration: Sendable {
         self.init(
             proxyURL: network.proxy?.value, proxyUser: network.proxyUser?.value,
             proxyPassword: network.proxyPassword, caBundlePath: network.caBundle?.value,
-            insecure: network.insecure.value)
+            insecure: network.insecure.value,
+            retry: RetryPolicy(
+                maxRetries: network.maxRetries.value,
+                baseDelay: .milliseconds(network.retryBaseDelayMilliseconds.value)))
     }
 }
 

@@ -172,6 +172,79 @@ struct MigrateTests {
     }
 }
 
+extension MigrateTests {
+    @Test("Ctrl-C stops gracefully: nothing left in flight, the message says how to resume, and a rerun completes")
+    func interruptIsGraceful() async throws {
+        let directory = try makeTemporaryDirectory("ferry-sigint")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let export = try sample(directory, pages: 150, attachments: 30)
+        let twin = try TwinProcess.start(rate: "get=60/s,post=60/s,put=60/s,delete=60/s")
+        defer { twin.stop() }
+        let workspace = directory.appendingPathComponent("ws").path
+        let arguments = ["migrate", "--from", export.path, "--to", twin.url, "--workspace", workspace]
+        let process = Process()
+        process.executableURL = FerryProcess.executable
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(TwinProcess.credentials) { _, new in new }
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        try await Task.sleep(for: .seconds(3))
+        #expect(process.isRunning, "the migration finished before it could be interrupted")
+        kill(process.processIdentifier, SIGINT)
+        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 130, "\(stderr)")
+        #expect(stderr.contains("Resume with the same ferry migrate command"))
+        let status = try json(try FerryProcess.run(["status", "--workspace", workspace, "--json"]).stdout)
+        #expect(status["inFlight"] as? Int == 0)
+        #expect((status["pending"] as? Int ?? 0) > 0)
+        let resumed = try FerryProcess.run(arguments, environment: TwinProcess.credentials)
+        #expect(resumed.status == 0, "\(resumed.stdout)")
+        let verify = try FerryProcess.run(["verify", "--workspace", workspace], environment: TwinProcess.credentials)
+        #expect(verify.status == 0, "\(verify.stdout)")
+    }
+
+    @Test("with injected 5xx, dropped connections and 429s the migration completes exactly once and verifies clean")
+    func faults() async throws {
+        let directory = try makeTemporaryDirectory("ferry-faults")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let export = try sample(directory, pages: 60, attachments: 15)
+        let twin = try TwinProcess.start(faults: "5xx=0.1,drop=0.05,429=0.05")
+        defer { twin.stop() }
+        let workspace = directory.appendingPathComponent("ws")
+        try FileManager.default.createDirectory(at: workspace, withIntermediateDirectories: true)
+        // Retries start at 50 ms instead of Atlassian's 5 s so the test stays short.
+        let config = directory.appendingPathComponent("ferry.toml")
+        try "[network]\nretry_base_delay_ms = 50\nmax_retries = 8\n".write(
+            to: config, atomically: true, encoding: .utf8)
+        let arguments = [
+            "migrate", "--from", export.path, "--to", twin.url, "--workspace", workspace.path, "--config", config.path,
+        ]
+        var runs = 0
+        var result = try FerryProcess.run(arguments + ["--json"], environment: TwinProcess.credentials)
+        runs += 1
+        while result.status != 0 && runs < 4 {
+            result = try FerryProcess.run(
+                arguments + ["--only-failed", "--json"], environment: TwinProcess.credentials)
+            runs += 1
+        }
+        #expect(result.status == 0, "\(result.stdout)")
+        let stats = try await twin.stats()
+        print("faults test: \(runs) run(s); twin answered \(stats)")
+        let state = try await twin.state()
+        let titles = (state["pages"] ?? []).compactMap { $0["title"] as? String }
+        #expect(titles.count == Set(titles).count)
+        #expect(titles.count == 60)
+        let files = (state["attachments"] ?? []).compactMap { "\($0["containerId"] ?? ""):\($0["title"] ?? "")" }
+        #expect(files.count == 15 && Set(files).count == 15)
+        let verify = try FerryProcess.run(
+            ["verify", "--workspace", workspace.path, "--config", config.path], environment: TwinProcess.credentials)
+        #expect(verify.status == 0, "\(verify.stdout)")
+    }
+}
+
 /// `ferry twin cloud` as its own process, so killing a migration never touches the target.
 final class TwinProcess: @unchecked Sendable {
     static let credentials = ["FERRY_TARGET_EMAIL": "twin@example.com", "FERRY_TARGET_TOKEN": "twin-token"]
@@ -183,12 +256,13 @@ final class TwinProcess: @unchecked Sendable {
         self.url = url
     }
 
-    static func start() throws -> TwinProcess {
+    static func start(
+        rate: String = "get=2000/s,post=2000/s,put=2000/s,delete=2000/s", faults: String? = nil
+    ) throws -> TwinProcess {
         let process = Process()
         process.executableURL = FerryProcess.executable
-        process.arguments = [
-            "twin", "cloud", "--port", "0", "--json", "--rate", "get=2000/s,post=2000/s,put=2000/s,delete=2000/s",
-        ]
+        process.arguments =
+            ["twin", "cloud", "--port", "0", "--json", "--rate", rate] + (faults.map { ["--faults", $0] } ?? [])
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice
@@ -221,6 +295,14 @@ final class TwinProcess: @unchecked Sendable {
             state[key] = items
         }
         return state
+    }
+
+    /// `GET /__twin/stats`, as text for the test log.
+    func stats() async throws -> String {
+        let base = url.hasSuffix("/wiki") ? String(url.dropLast(5)) : url
+        guard let endpoint = URL(string: base + "/__twin/stats") else { return "" }
+        let (data, _) = try await URLSession.shared.data(from: endpoint)
+        return String(decoding: data.prefix(600), as: UTF8.self)
     }
 
     func stop() {

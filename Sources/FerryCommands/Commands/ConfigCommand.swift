@@ -101,6 +101,8 @@ struct ConfigurationView: Encodable {
             secret("network.proxy_password", configuration.network.proxyPassword),
             plain("network.ca_bundle", configuration.network.caBundle),
             plain("network.insecure", configuration.network.insecure),
+            plain("network.retry_base_delay_ms", configuration.network.retryBaseDelayMilliseconds),
+            plain("network.max_retries", configuration.network.maxRetries),
         ]
     }
 

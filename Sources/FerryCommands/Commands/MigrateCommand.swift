@@ -116,10 +116,35 @@ public struct MigrateCommand: AsyncParsableCommand {
                 if case .done(_, _, let bytes) = event { progress.advance(bytes: bytes) } else { progress.advance() }
             })
         let plan = try migrator.plan()
+        // Ctrl-C (or SIGTERM): finish what is in flight, record it, and say how to resume.
+        let signals = [SIGINT, SIGTERM].map { number -> any DispatchSourceSignal in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler {
+                Console.printError("\nstopping: letting the writes in flight finish (press Ctrl-C again to force)")
+                migrator.requestStop()
+                signal(number, SIG_DFL)
+            }
+            source.resume()
+            return source
+        }
+        defer { for source in signals { source.cancel() } }
         let open = try workspace.ledger.tally().filter { $0.state != .done && $0.state != .skipped }.map(\.count)
             .reduce(0, +)
         progress.setTotal(open)
-        let summary = try await migrator.run()
+        let summary: MigrationSummary
+        do {
+            summary = try await migrator.run()
+        } catch MigrationError.interrupted {
+            progress.finish()
+            let tally = try workspace.ledger.tally()
+            let done = tally.filter { $0.state == .done }.map(\.count).reduce(0, +)
+            let total = tally.map(\.count).reduce(0, +)
+            Console.printError(
+                "stopped cleanly: \(done) of \(total) writes done and recorded. Resume with the same ferry migrate command."
+            )
+            throw ExitCode(130)
+        }
         progress.finish()
         return MigrationOutcome(
             workspace: workspace.folder.path, target: connection.site, plan: plan, summary: summary,

@@ -57,7 +57,9 @@ public struct ConfigurationLoader: Sendable {
         "": ["workspace", "concurrency", "source", "target", "network"],
         "source": ["location", "user", "token_file"],
         "target": ["url", "email", "token_file"],
-        "network": ["proxy", "proxy_user", "proxy_password_file", "ca_bundle", "insecure"],
+        "network": [
+            "proxy", "proxy_user", "proxy_password_file", "ca_bundle", "insecure", "retry_base_delay_ms", "max_retries",
+        ],
     ]
 
     // Keys that look like an inline secret, with where the secret belongs instead.
@@ -171,6 +173,12 @@ public struct ConfigurationLoader: Sendable {
             }
             if let value = try string(network, "ca_bundle", key: "network.ca_bundle", path: path) {
                 configuration.network.caBundle = Setting(resolve(value, relativeTo: fileDirectory), origin: origin)
+            }
+            if let value = try int(network, "retry_base_delay_ms", path: path) {
+                configuration.network.retryBaseDelayMilliseconds = Setting(value, origin: origin)
+            }
+            if let value = try int(network, "max_retries", path: path) {
+                configuration.network.maxRetries = Setting(value, origin: origin)
             }
             if let value = network["insecure"] {
                 guard let flag = value.bool else {
@@ -320,6 +328,18 @@ public struct ConfigurationLoader: Sendable {
             if let url = URL(string: setting.value), url.scheme != nil, url.user != nil || url.password != nil {
                 throw .credentialsInURL(setting: name, origin: setting.origin.description)
             }
+        }
+        let retry = configuration.network.retryBaseDelayMilliseconds
+        guard (1...600_000).contains(retry.value) else {
+            throw .invalidValue(
+                setting: "network.retry_base_delay_ms", origin: retry.origin.description, value: String(retry.value),
+                expected: "milliseconds from 1 to 600000")
+        }
+        let retries = configuration.network.maxRetries
+        guard (0...100).contains(retries.value) else {
+            throw .invalidValue(
+                setting: "network.max_retries", origin: retries.origin.description, value: String(retries.value),
+                expected: "a number from 0 to 100")
         }
         if let proxy = configuration.network.proxy {
             let url = URL(string: proxy.value)

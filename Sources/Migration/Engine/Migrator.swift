@@ -25,6 +25,8 @@ public final class Migrator: Sendable {
     let logger: Logger
     let events: (@Sendable (MigrationEvent) -> Void)?
     let ledger: Ledger
+    /// Set by ``requestStop()`` (Ctrl-C): no new write starts, writes in flight finish.
+    let stopRequested = Mutex(false)
     /// The content property every created page and blog post carries.
     public static let sourcePropertyKey = "ferry.source"
 
@@ -40,6 +42,14 @@ public final class Migrator: Sendable {
         self.events = events
         self.ledger = workspace.ledger
     }
+
+    /// Asks the run to stop gracefully: writes already sent finish and are recorded, no
+    /// new write starts, and ``run()`` throws ``MigrationError/interrupted``.
+    public func requestStop() {
+        stopRequested.withLock { $0 = true }
+    }
+
+    var isStopping: Bool { stopRequested.withLock { $0 } }
 
     // MARK: - planning
 
@@ -79,13 +89,19 @@ public final class Migrator: Sendable {
         }
         let spaces = try selectedSpaces()
         let scratch = workspace.folder.appendingPathComponent("scratch")
-        for space in spaces { try await createSpace(space) }
-        for space in spaces { try await createContent(space) }
-        for space in spaces { try await uploadAttachments(space, scratch: scratch) }
-        for space in spaces { try await updateBodies(space) }
-        for space in spaces { try await createComments(space) }
-        for space in spaces { try await addLabelsAndRestrictions(space) }
-        for space in spaces { try await grantSpacePermissions(space) }
+        let phases: [(Workspace.SpaceInfo) async throws -> Void] = [
+            { try await self.createSpace($0) }, { try await self.createContent($0) },
+            { try await self.uploadAttachments($0, scratch: scratch) }, { try await self.updateBodies($0) },
+            { try await self.createComments($0) }, { try await self.addLabelsAndRestrictions($0) },
+            { try await self.grantSpacePermissions($0) },
+        ]
+        for phase in phases {
+            for space in spaces {
+                if isStopping { throw MigrationError.interrupted }
+                try await phase(space)
+            }
+        }
+        if isStopping { throw MigrationError.interrupted }
         try? FileManager.default.removeItem(at: scratch)
         let after = client.transportStatistics
         let tally = try ledger.tally().filter { entry in spaces.contains { $0.key == entry.spaceKey } }
@@ -104,7 +120,7 @@ public final class Migrator: Sendable {
         _ body: (_ attempted: Bool) async throws -> (targetId: String?, detail: String?)
     ) async throws {
         let key = WriteKey(kind: kind, sourceId: sourceId, discriminator: discriminator)
-        guard let entry = try ledger.entry(key) else { return }
+        guard !isStopping, let entry = try ledger.entry(key) else { return }
         guard entry.state == .planned else { return }
         do {
             try ledger.beginAttempt(key)
