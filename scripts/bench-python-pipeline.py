@@ -44,6 +44,8 @@ def main() -> int:
         pages = handle.read().split("\x1e")
     total_bytes = sum(len(page.encode("utf-8")) for page in pages)
     done_bytes = 0
+    attempted_bytes = 0
+    first_failure = ""
     done_pages = 0
     failures = 0
     counts = {"macros and rich blocks": 0, "links": 0, "media": 0, "mentions": 0}
@@ -56,10 +58,15 @@ def main() -> int:
             if not isinstance(document, dict):
                 document = document.to_dict() if hasattr(document, "to_dict") else json.loads(json.dumps(document, default=lambda o: o.__dict__))
             json.dumps(document)
-        except Exception:  # noqa: BLE001 - a failing page counts, the run goes on
+        except Exception as error:  # noqa: BLE001 - a failing page counts, the run goes on
             failures += 1
-            document = {}
-        done_bytes += len(page.encode("utf-8"))
+            if failures == 1:
+                first_failure = f"{type(error).__name__}: {str(error)[:200]}"
+            document = None
+        size = len(page.encode("utf-8"))
+        attempted_bytes += size
+        if document is not None:
+            done_bytes += size
         done_pages += 1
         if done_pages <= 2000 and isinstance(document, dict):
             count_adf(document, counts)
@@ -70,11 +77,12 @@ def main() -> int:
         if time.perf_counter() - started > args.max_seconds:
             break
     elapsed = time.perf_counter() - started
+    # Throughput counts only pages the pipeline converted: failed pages cost time, produce nothing.
     mbps = done_bytes / 1e6 / elapsed if elapsed > 0 else 0.0
     subset = "" if done_pages == len(pages) else f" (time budget: measured subset of {done_pages}/{len(pages)} pages)"
     print(f"python: cfxmark {cfxmark.__version__ if hasattr(cfxmark, '__version__') else ''} + marklassian: "
-          f"{done_pages} pages, {done_bytes / 1e6:.2f} of {total_bytes / 1e6:.1f} MB in {elapsed:.2f} s{subset}; "
-          f"{failures} pages failed")
+          f"{done_pages} pages, {attempted_bytes / 1e6:.2f} of {total_bytes / 1e6:.1f} MB in {elapsed:.2f} s{subset}; "
+          f"{failures} pages failed" + (f" (first: {first_failure})" if failures else ""))
     print(f"python: throughput {mbps:.3f} MB/s")
     print("python-fidelity(first 2000 pages): " + " ".join(f"{k}={v}" for k, v in sorted(counts.items())))
     print("storage(first 2000 pages): " + " ".join(f"{k}={v}" for k, v in sorted(source.items())))

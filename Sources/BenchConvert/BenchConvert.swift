@@ -25,11 +25,20 @@ struct BenchConvert {
             }
             try data.write(to: URL(fileURLWithPath: out))
             print("corpus: \(pages.count) pages, \(String(format: "%.1f", Double(data.count) / 1e6)) MB → \(out)")
+        case "phases":
+            try phases(corpus: option("--corpus") ?? "corpus.storage")
         case "run":
             try run(corpus: option("--corpus") ?? "corpus.storage", context: option("--context"))
         default:
             print("usage: BenchConvert generate --megabytes N --out FILE | run --corpus FILE [--context FILE]")
         }
+    }
+
+    /// CPU time this thread has used: the work done on one core, whatever else the machine runs.
+    static func threadCPUSeconds() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
 
     static func peakMemory() -> (current: Int, peak: Int) {
@@ -41,10 +50,49 @@ struct BenchConvert {
         return (field("VmRSS"), field("VmHWM"))
     }
 
+    /// Times each stage separately (parse; parse+convert+validate; validate; serialise).
+    static func phases(corpus path: String) throws {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        let pages = [UInt8](data).split(separator: 0x1E, omittingEmptySubsequences: false).map { Array($0) }
+        let megabytes = Double(data.count) / 1e6
+        let clock = ContinuousClock()
+        func seconds(_ duration: Duration) -> Double {
+            Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        }
+        var nodes = 0
+        let parse = clock.measure { for page in pages { nodes += StorageParser.parse(page).nodes.count } }
+        print(String(format: "parse: %.1f MB/s (%d nodes)", megabytes / seconds(parse), nodes))
+        let converter = StorageConverter(context: benchContext)
+        var documents: [ADFDocument] = []
+        let convert = clock.measure { for page in pages { documents.append(converter.convert(page).document) } }
+        print(String(format: "parse+convert+validate: %.1f MB/s", megabytes / seconds(convert)))
+        var issues = 0
+        let validate = clock.measure { for document in documents { issues += ADFValidator.validate(document).count } }
+        print(String(format: "validate alone: %.2f s", seconds(validate)))
+        var bytes = 0
+        let serialise = clock.measure { for document in documents { bytes += document.jsonBytes().count } }
+        print(String(format: "serialise alone: %.2f s", seconds(serialise)))
+    }
+
+    /// The context a real migration has: the users, pages and attachments the corpus refers to.
+    static let benchContext = ConversionContext(
+        pageId: "65539", spaceKey: "ENG", baseUrls: ["https://wiki.example.com"],
+        attachments: ["diagram.png": .init(fileId: "14407e98-5f0c-4a1b-9c59-2f3c7f0e1a11")],
+        users: [
+            "8a7f808a": .init(accountId: "70121:5a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d", displayName: "Ada Lovelace")
+        ],
+        pages: Dictionary(
+            uniqueKeysWithValues: CorpusGenerator.titles.map {
+                (
+                    "ENG:\($0)",
+                    ConversionContext.Page(id: "1", url: "https://example.atlassian.net/wiki/spaces/ENG/pages/1")
+                )
+            }))
+
     static func run(corpus path: String, context: String?) throws {
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
         let pages = [UInt8](data).split(separator: 0x1E, omittingEmptySubsequences: false).map { Array($0) }
-        var conversionContext = ConversionContext(pageId: "65539", spaceKey: "ENG")
+        var conversionContext = benchContext
         if let context {
             conversionContext = try JSONDecoder().decode(
                 ConversionContext.self, from: Data(contentsOf: URL(fileURLWithPath: context)))
@@ -56,6 +104,7 @@ struct BenchConvert {
         var diagnostics = 0
         var counts: [String: Int] = [:]
         let clock = ContinuousClock()
+        let cpuBefore = threadCPUSeconds()
         let elapsed = clock.measure {
             for page in pages {
                 let result = converter.convert(page)
@@ -64,6 +113,7 @@ struct BenchConvert {
                 outputBytes += result.document.jsonBytes().count
             }
         }
+        let cpuSeconds = threadCPUSeconds() - cpuBefore
         let after = peakMemory()
         // Fidelity counts on the same corpus (outside the timed loop).
         for page in pages.prefix(2000) {
@@ -102,5 +152,6 @@ struct BenchConvert {
             "ferry-fidelity(first 2000 pages): "
                 + counts.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
         print(String(format: "FERRY_MBPS=%.3f", megabytes / seconds))
+        print(String(format: "FERRY_CPU_MBPS=%.3f", megabytes / cpuSeconds))
     }
 }

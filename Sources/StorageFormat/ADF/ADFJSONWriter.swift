@@ -57,6 +57,14 @@ struct ADFJSONWriter {
     }
 
     mutating func object(_ object: [String: ADFValue]) {
+        if object.count == 1, let (key, value) = object.first {
+            bytes.append(0x7B)
+            string(key)
+            bytes.append(0x3A)
+            self.value(value)
+            bytes.append(0x7D)
+            return
+        }
         bytes.append(0x7B)
         for (index, key) in object.keys.sorted().enumerated() {
             if index > 0 { bytes.append(0x2C) }

@@ -181,28 +181,14 @@ public enum ADFValidator {
         let model = model(of: container)
         path.components.append("content")
         defer { path.components.removeLast() }
-        for (index, child) in children.enumerated() {
+        for index in children.indices {
             path.components.append(String(index))
             defer { path.components.removeLast() }
-            guard let variants = model[child.type] else {
-                fail("\(child.type) is not allowed inside \(container)", path, &issues)
+            guard let variants = model[children[index].type] else {
+                fail("\(children[index].type) is not allowed inside \(container)", path, &issues)
                 continue
             }
-            let markTypes = (child.marks ?? []).map(\.type)
-            if child.type == "text" {
-                validateTextMarks(child, allowed: variants, path: path, issues: &issues)
-            } else if !markTypes.isEmpty, !variants.contains(where: { $0.isSuperset(of: markTypes) }) {
-                fail("\(child.type) may not carry the marks \(markTypes) inside \(container)", path, &issues)
-            }
-            if Set(markTypes.filter { $0 != "annotation" }).count != markTypes.filter({ $0 != "annotation" }).count {
-                fail("\(child.type) carries the same mark twice", path, &issues)
-            }
-            for (markIndex, mark) in (child.marks ?? []).enumerated() {
-                path.components.append("marks/\(markIndex)")
-                validateMark(mark, path: path, issues: &issues)
-                path.components.removeLast()
-            }
-            validateNode(child, in: container, path: &path, issues: &issues)
+            validateChild(children[index], variants: variants, in: container, path: &path, issues: &issues)
         }
         switch container {
         case .layoutSection where children.count < 2 || children.count > 3:
@@ -217,17 +203,44 @@ public enum ADFValidator {
         }
     }
 
-    private static func validateTextMarks(
-        _ node: ADFNode, allowed: [Set<String>], path: Path, issues: inout [ADFValidationIssue]
+    private static func validateChild(
+        _ child: ADFNode, variants: [Set<String>], in container: Container, path: inout Path,
+        issues: inout [ADFValidationIssue]
     ) {
-        let types = Set((node.marks ?? []).map(\.type))
+
+        if let marks = child.marks, !marks.isEmpty {
+            let markTypes = marks.map(\.type)
+            if child.type == "text" {
+                validateTextMarks(markTypes, allowed: variants, path: path, issues: &issues)
+            } else if !variants.contains(where: { $0.isSuperset(of: markTypes) }) {
+                fail("\(child.type) may not carry the marks \(markTypes) inside \(container)", path, &issues)
+            }
+            if marks.count > 1 {
+                let unique = markTypes.filter { $0 != "annotation" }
+                if Set(unique).count != unique.count {
+                    fail("\(child.type) carries the same mark twice", path, &issues)
+                }
+            }
+            for (markIndex, mark) in marks.enumerated() {
+                path.components.append("marks/\(markIndex)")
+                validateMark(mark, path: path, issues: &issues)
+                path.components.removeLast()
+            }
+        }
+        validateNode(child, in: container, path: &path, issues: &issues)
+    }
+
+    private static let codeMarks: Set<String> = ["code", "link", "annotation"]
+
+    private static func validateTextMarks(
+        _ types: [String], allowed: [Set<String>], path: Path, issues: inout [ADFValidationIssue]
+    ) {
         if allowed == none {
-            if !types.isEmpty { fail("text here may not carry marks", path, &issues) }
+            fail("text here may not carry marks", path, &issues)
             return
         }
         let formatted = allowed.first ?? []
-        let code: Set<String> = ["code", "link", "annotation"]
-        if !formatted.isSuperset(of: types), !code.isSuperset(of: types) {
+        if !types.allSatisfy({ formatted.contains($0) }), !types.allSatisfy({ codeMarks.contains($0) }) {
             fail(
                 "text may not combine the marks \(types.sorted()) (code only goes with link and annotation)", path,
                 &issues)
@@ -440,29 +453,19 @@ public enum ADFValidator {
 
     /// Types that hold content, with the content model of their children and
     /// whether `content` is required with at least one item.
+    private static let childContainers: [String: (Container, requiresContent: Bool)] = [
+        "paragraph": (.inline, false), "heading": (.inline, false), "taskItem": (.inline, false),
+        "decisionItem": (.inline, false), "caption": (.caption, false), "codeBlock": (.codeBlock, false),
+        "blockquote": (.blockquote, true), "bulletList": (.list, true), "orderedList": (.list, true),
+        "listItem": (.listItem, true), "panel": (.panel, true), "table": (.table, true), "tableRow": (.tableRow, false),
+        "tableCell": (.tableCell, true), "tableHeader": (.tableCell, true), "expand": (.expand, true),
+        "nestedExpand": (.nestedExpand, true), "bodiedExtension": (.bodiedExtension, true),
+        "taskList": (.taskList, true), "decisionList": (.decisionList, true), "layoutSection": (.layoutSection, false),
+        "layoutColumn": (.layoutColumn, true), "mediaSingle": (.mediaSingle, true), "mediaGroup": (.mediaGroup, true),
+    ]
+
     private static func childContainer(of node: ADFNode) -> (Container, requiresContent: Bool)? {
-        switch node.type {
-        case "paragraph", "heading", "taskItem", "decisionItem": return (.inline, false)
-        case "caption": return (.caption, false)
-        case "codeBlock": return (.codeBlock, false)
-        case "blockquote": return (.blockquote, true)
-        case "bulletList", "orderedList": return (.list, true)
-        case "listItem": return (.listItem, true)
-        case "panel": return (.panel, true)
-        case "table": return (.table, true)
-        case "tableRow": return (.tableRow, false)
-        case "tableCell", "tableHeader": return (.tableCell, true)
-        case "expand": return (.expand, true)
-        case "nestedExpand": return (.nestedExpand, true)
-        case "bodiedExtension": return (.bodiedExtension, true)
-        case "taskList": return (.taskList, true)
-        case "decisionList": return (.decisionList, true)
-        case "layoutSection": return (.layoutSection, false)
-        case "layoutColumn": return (.layoutColumn, true)
-        case "mediaSingle": return (.mediaSingle, true)
-        case "mediaGroup": return (.mediaGroup, true)
-        default: return nil
-        }
+        childContainers[node.type]
     }
 
     /// Nodes whose `attrs` may be left out entirely.

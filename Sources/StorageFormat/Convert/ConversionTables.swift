@@ -194,7 +194,18 @@ enum ConversionTables {
 extension String {
     /// The string without leading and trailing ASCII whitespace.
     func trimmingSpaces() -> String {
-        trimmingCharacters(in: " \t\n\r\u{0C}")
+        let utf8 = self.utf8
+        guard let first = utf8.first, let last = utf8.last else { return self }
+        if !Self.isSpace(first), !Self.isSpace(last) { return self }
+        var start = utf8.startIndex
+        var end = utf8.endIndex
+        while start < end, Self.isSpace(utf8[start]) { start = utf8.index(after: start) }
+        while end > start, Self.isSpace(utf8[utf8.index(before: end)]) { end = utf8.index(before: end) }
+        return String(self[start..<end])
+    }
+
+    private static func isSpace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D || byte == 0x0C
     }
 
     func trimmingCharacters(in characters: String) -> String {

@@ -30,6 +30,34 @@ private let voidElements: Set<String> = [
     "br", "hr", "img", "col", "input", "meta", "link", "area", "base", "wbr", "source", "embed", "param", "track",
 ]
 
+/// Element and attribute names that recur on every page, by byte length.
+private let internedNames: [[(bytes: [UInt8], name: String)]] = {
+    let names = [
+        "ac:structured-macro", "ac:parameter", "ac:name", "ac:rich-text-body", "ac:plain-text-body", "ac:link",
+        "ri:page", "ri:content-title", "ri:space-key", "ac:plain-text-link-body", "ac:link-body", "ri:user",
+        "ri:userkey", "ri:attachment", "ri:filename", "ac:image", "ri:url", "ri:value", "ac:schema-version",
+        "ac:macro-id", "ac:task-list", "ac:task", "ac:task-id", "ac:task-status", "ac:task-body", "ac:layout",
+        "ac:layout-section", "ac:layout-cell", "ac:type", "ac:emoticon", "ac:inline-comment-marker", "ac:ref",
+        "ac:default-parameter", "ac:macro", "ac:width", "ac:height", "ac:align", "ac:alt", "ac:caption",
+        "ac:anchor", "data-highlight-colour", "colgroup", "blockquote", "datetime", "ac:placeholder",
+        "ac:adf-extension", "ac:adf-node", "ac:adf-attribute", "ac:adf-content", "ac:adf-fallback",
+        "ac:task-uuid", "ri:blog-post", "ri:space", "ri:account-id", "ri:username", "data-layout",
+    ]
+    var table = Array(repeating: [(bytes: [UInt8], name: String)](), count: 32)
+    for name in names where name.utf8.count < 32 { table[name.utf8.count].append((Array(name.utf8), name)) }
+    return table
+}()
+
+/// For a start tag, the open elements it closes and the elements that stop the search.
+private let impliedEndScopes: [String: (closes: Set<String>, stops: Set<String>)] = [
+    "li": (["li"], ["ul", "ol", "table"]),
+    "td": (["td", "th"], ["tr", "table"]), "th": (["td", "th"], ["tr", "table"]),
+    "tr": (["tr"], ["table", "tbody", "thead", "tfoot"]),
+    "tbody": (["tbody", "thead", "tfoot"], ["table"]), "thead": (["tbody", "thead", "tfoot"], ["table"]),
+    "tfoot": (["tbody", "thead", "tfoot"], ["table"]),
+    "p": (["p"], []),
+]
+
 private enum Byte {
     static let lessThan: UInt8 = 0x3C
     static let greaterThan: UInt8 = 0x3E
@@ -66,8 +94,42 @@ private struct TreeBuilder {
             StorageTree.Node(
                 kind: .element, name: "#fragment", attributes: [], text: "", parent: -1, sourceStart: 0,
                 sourceEnd: source.count))
-        if String(validating: source, as: UTF8.self) == nil {
+        if !Self.isValidUTF8(source) {
             report(.invalidUTF8, "the body is not valid UTF-8; invalid bytes were replaced by U+FFFD", at: 0)
+        }
+    }
+
+    /// Well-formed UTF-8 (no overlong forms, surrogates or values above U+10FFFF), checked
+    /// without building a string; ASCII runs cost one comparison per byte.
+    static func isValidUTF8(_ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBufferPointer { buffer in
+            var index = 0
+            let count = buffer.count
+            while index < count {
+                let lead = buffer[index]
+                if lead < 0x80 {
+                    index += 1
+                    continue
+                }
+                let length: Int
+                let minimum: UInt32
+                var scalar: UInt32
+                switch lead {
+                case 0xC2...0xDF: (length, minimum, scalar) = (2, 0x80, UInt32(lead & 0x1F))
+                case 0xE0...0xEF: (length, minimum, scalar) = (3, 0x800, UInt32(lead & 0x0F))
+                case 0xF0...0xF4: (length, minimum, scalar) = (4, 0x10000, UInt32(lead & 0x07))
+                default: return false
+                }
+                guard index + length <= count else { return false }
+                for offset in 1..<length {
+                    let byte = buffer[index + offset]
+                    guard byte & 0xC0 == 0x80 else { return false }
+                    scalar = scalar << 6 | UInt32(byte & 0x3F)
+                }
+                if scalar < minimum || scalar > 0x10FFFF || (0xD800...0xDFFF).contains(scalar) { return false }
+                index += length
+            }
+            return true
         }
     }
 
@@ -229,6 +291,13 @@ private struct TreeBuilder {
             nameBuffer.append(b >= 0x41 && b <= 0x5A ? b | 0x20 : b)
             index += 1
         }
+        // Common names are shared instead of allocated (most storage names are longer than
+        // the 15 bytes a String stores inline).
+        if nameBuffer.count < internedNames.count {
+            for candidate in internedNames[nameBuffer.count] where candidate.bytes == nameBuffer {
+                return (candidate.name, index)
+            }
+        }
         return (String(decoding: nameBuffer, as: UTF8.self), index)
     }
 
@@ -325,16 +394,8 @@ private struct TreeBuilder {
     /// HTML's implied end tags, applied only where XHTML would be broken anyway:
     /// an `<li>` directly inside an open `<li>`, a cell inside a cell, a row inside a row.
     mutating func closeImplied(before name: String, at offset: Int) {
-        let scope: (closes: Set<String>, stops: Set<String>)
-        switch name {
-        case "li": scope = (["li"], ["ul", "ol", "table"])
-        case "td", "th": scope = (["td", "th"], ["tr", "table"])
-        case "tr": scope = (["tr"], ["table", "tbody", "thead", "tfoot"])
-        case "tbody", "thead", "tfoot": scope = (["tbody", "thead", "tfoot"], ["table"])
-        case "p":
-            if nodes[stack[stack.count - 1]].name == "p" { scope = (["p"], []) } else { return }
-        default: return
-        }
+        guard name.utf8.count <= 5, let scope = impliedEndScopes[name] else { return }
+        if name == "p", nodes[stack[stack.count - 1]].name != "p" { return }
         var depth = stack.count - 1
         while depth > 0 {
             let open = nodes[stack[depth]].name
