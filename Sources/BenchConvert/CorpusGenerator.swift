@@ -140,7 +140,9 @@ struct CorpusGenerator {
 
     private mutating func block() -> String {
         switch below(24) {
-        case 0, 1: return "<h\(1 + below(3))>\(title())</h\(1 + below(3))>"
+        case 0, 1:
+            let level = 1 + below(3)
+            return "<h\(level)>\(title())</h\(level)>"
         case 2, 3, 4: return list()
         case 5, 6: return table()
         case 7, 8: return code()

@@ -6,9 +6,11 @@ import Testing
 struct ConverterTests {
     let converter = StorageConverter(context: (try? Fixtures.context()) ?? ConversionContext())
 
+    /// Converts and checks the document with both validators (in-project and jsonschema-rs).
     func convert(_ storage: String) -> ConversionResult {
         let result = converter.convert(storage)
         #expect(result.isValid, "invalid output: \(result.validationIssues)")
+        Fixtures.expectSchemaValid(result.document)
         return result
     }
 
@@ -280,6 +282,7 @@ struct ConverterTests {
             #"<p><ac:link><ri:user ri:userkey="k1"/></ac:link> <ac:image><ri:attachment ri:filename="a.png"/></ac:image></p>"#
         )
         #expect(result.isValid)
+        Fixtures.expectSchemaValid(result.document)
         #expect(result.diagnostics.filter { $0.kind == .unresolvedReference }.count == 2)
         #expect(ADFText.plainText(of: result.document).contains("a.png"))
     }

@@ -134,7 +134,8 @@ struct ConversionRun {
             diagnostics.append(
                 ConversionDiagnostic(
                     kind: .parseRecovery, code: parse.code.rawValue, message: parse.message,
-                    path: "byte \(parse.offset)", line: line(ofOffset: parse.offset)))
+                    path: tree.path(of: tree.element(containing: parse.offset)) + " (byte \(parse.offset))",
+                    line: line(ofOffset: parse.offset)))
         }
         var flow = Flow(.doc)
         var output: [ADFNode] = []

@@ -116,6 +116,24 @@ public struct StorageTree: Sendable {
         return "/" + components.reversed().joined(separator: "/")
     }
 
+    /// The innermost element whose source contains `offset` (the fragment root if none does).
+    /// Nodes are stored in source order, so this is a binary search and a walk up the parents.
+    public func element(containing offset: Int) -> Int {
+        var low = 0
+        var high = nodes.count - 1
+        while low < high {
+            let middle = (low + high + 1) / 2
+            if nodes[middle].sourceStart <= offset { low = middle } else { high = middle - 1 }
+        }
+        var current = low
+        while current > 0 {
+            let node = nodes[current]
+            if node.kind == .element, offset < max(node.sourceEnd, node.sourceStart + 1) { return current }
+            current = Int(node.parent)
+        }
+        return StorageTree.root
+    }
+
     /// The 1-based line of a byte offset in the source.
     public func line(ofOffset offset: Int) -> Int {
         var line = 1
