@@ -119,7 +119,8 @@ struct BenchConvert {
         let cpuSeconds = threadCPUSeconds() - cpuBefore
         let after = peakMemory()
         // Fidelity counts on the same corpus (outside the timed loop).
-        for page in pages.prefix(2000) {
+        let fidelityPages = ProcessInfo.processInfo.environment["BENCH_SKIP_FIDELITY"] == nil ? 2000 : 0
+        for page in pages.prefix(fidelityPages) {
             let document = converter.convert(Array(page)).document
             func visit(_ node: ADFNode) {
                 switch node.type {

@@ -166,9 +166,26 @@ public enum ADFValidator {
 
     // MARK: walking
 
+    /// Where the walk is; turned into text only when an issue is reported.
     struct Path {
-        var components: [String] = []
-        var string: String { components.isEmpty ? "/" : "/" + components.joined(separator: "/") }
+        enum Step {
+            case content
+            case index(Int)
+            case mark(Int)
+        }
+
+        var components: [Step] = []
+
+        var string: String {
+            let parts = components.map { step -> String in
+                switch step {
+                case .content: return "content"
+                case .index(let index): return String(index)
+                case .mark(let index): return "marks/\(index)"
+                }
+            }
+            return parts.isEmpty ? "/" : "/" + parts.joined(separator: "/")
+        }
     }
 
     private static func fail(_ message: String, _ path: Path, _ issues: inout [ADFValidationIssue]) {
@@ -179,10 +196,10 @@ public enum ADFValidator {
         _ children: [ADFNode], of container: Container, path: inout Path, issues: inout [ADFValidationIssue]
     ) {
         let model = model(of: container)
-        path.components.append("content")
+        path.components.append(.content)
         defer { path.components.removeLast() }
         for index in children.indices {
-            path.components.append(String(index))
+            path.components.append(.index(index))
             defer { path.components.removeLast() }
             guard let variants = model[children[index].type] else {
                 fail("\(children[index].type) is not allowed inside \(container)", path, &issues)
@@ -222,7 +239,7 @@ public enum ADFValidator {
                 }
             }
             for (markIndex, mark) in marks.enumerated() {
-                path.components.append("marks/\(markIndex)")
+                path.components.append(.mark(markIndex))
                 validateMark(mark, path: path, issues: &issues)
                 path.components.removeLast()
             }
@@ -257,7 +274,15 @@ public enum ADFValidator {
 
     private struct AttributeRules {
         var allowed: [String: AttributeType]
-        var required: Set<String> = []
+        var required: Set<String>
+        /// The same rules as a short list: a linear scan of a few names beats hashing each one.
+        let list: [(name: String, type: AttributeType, required: Bool)]
+
+        init(allowed: [String: AttributeType], required: Set<String> = []) {
+            self.allowed = allowed
+            self.required = required
+            list = allowed.map { ($0.key, $0.value, required.contains($0.key)) }
+        }
     }
 
     private static let localId: [String: AttributeType] = ["localId": .string]
@@ -370,17 +395,12 @@ public enum ADFValidator {
             allowed: ["size": .number(min: 1, max: 3), "color": .hexColorWithAlpha], required: ["size", "color"]),
     ]
 
-    private static let marksWithAttributes: Set<String> = [
-        "subsup", "textColor", "backgroundColor", "link", "annotation", "alignment", "indentation", "fontSize",
-        "breakout", "fragment", "dataConsumer", "border",
-    ]
-
     private static func validateMark(_ mark: ADFMark, path: Path, issues: inout [ADFValidationIssue]) {
         guard let rules = markRules[mark.type] else {
             fail("unknown mark \(mark.type)", path, &issues)
             return
         }
-        if marksWithAttributes.contains(mark.type) {
+        if !rules.list.isEmpty {
             guard let attrs = mark.attrs else {
                 fail("the \(mark.type) mark needs attrs", path, &issues)
                 return
@@ -395,21 +415,25 @@ public enum ADFValidator {
         _ attrs: [String: ADFValue], against rules: AttributeRules, what: String, path: Path,
         issues: inout [ADFValidationIssue]
     ) {
-        for name in rules.required where attrs[name] == nil {
-            fail("\(what) needs the attribute \(name)", path, &issues)
-        }
+        var requiredFound = 0
         for (name, value) in attrs {
-            guard let type = rules.allowed[name] else {
+            guard let rule = rules.list.first(where: { $0.name == name }) else {
                 fail("\(what) does not allow the attribute \(name)", path, &issues)
                 continue
             }
-            if let problem = problem(value, type) { fail("\(what).\(name) \(problem)", path, &issues) }
+            if rule.required { requiredFound += 1 }
+            if let problem = problem(value, rule.type) { fail("\(what).\(name) \(problem)", path, &issues) }
+        }
+        if requiredFound < rules.required.count {
+            for name in rules.required.sorted() where attrs[name] == nil {
+                fail("\(what) needs the attribute \(name)", path, &issues)
+            }
         }
     }
 
     private static func isHex(_ text: String, digits: Int) -> Bool {
-        let utf8 = Array(text.utf8)
-        guard utf8.count == digits + 1, utf8[0] == 0x23 else { return false }
+        let utf8 = text.utf8
+        guard utf8.count == digits + 1, utf8.first == 0x23 else { return false }
         return utf8.dropFirst().allSatisfy {
             ($0 >= 0x30 && $0 <= 0x39) || (($0 | 0x20) >= 0x61 && ($0 | 0x20) <= 0x66)
         }

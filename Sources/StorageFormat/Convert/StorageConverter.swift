@@ -285,8 +285,14 @@ struct ConversionRun {
 
     /// `nil` when whitespace in `text` must be collapsed; otherwise whether it ends with a space.
     static func alreadyCollapsed(_ text: String, afterSpace: Bool) -> Bool? {
+        var text = text
+        return text.withUTF8 { collapsedState($0, afterSpace: afterSpace) }
+    }
+
+    private static func collapsedState(_ utf8: UnsafeBufferPointer<UInt8>, afterSpace: Bool) -> Bool? {
+        guard !utf8.isEmpty else { return nil }
         var previousSpace = afterSpace
-        for byte in text.utf8 {
+        for byte in utf8 {
             if byte == 0x20 {
                 if previousSpace { return nil }
                 previousSpace = true
@@ -296,7 +302,7 @@ struct ConversionRun {
                 previousSpace = false
             }
         }
-        return text.isEmpty ? nil : previousSpace
+        return previousSpace
     }
 
     /// Closes the paragraph being built. `explicit` keeps an empty `<p></p>` as an empty paragraph.

@@ -26,9 +26,21 @@ public enum StorageParser {
     }
 }
 
-private let voidElements: Set<String> = [
+/// HTML elements that never have content (`<br>`, `<img>` …), as names packed into integers
+/// so the check costs a few integer compares per tag.
+private let voidElementCodes: [UInt64] = [
     "br", "hr", "img", "col", "input", "meta", "link", "area", "base", "wbr", "source", "embed", "param", "track",
-]
+].map(packedName)
+
+private func packedName(_ name: String) -> UInt64 {
+    name.utf8.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+}
+
+private func isVoid(_ name: String) -> Bool {
+    guard name.utf8.count <= 6 else { return false }
+    let code = packedName(name)
+    return voidElementCodes.contains(code)
+}
 
 /// Element and attribute names that recur on every page, by byte length.
 private let internedNames: [[(bytes: [UInt8], name: String)]] = {
@@ -47,6 +59,13 @@ private let internedNames: [[(bytes: [UInt8], name: String)]] = {
     for name in names where name.utf8.count < 32 { table[name.utf8.count].append((Array(name.utf8), name)) }
     return table
 }()
+
+/// The most frequent named references in storage bodies, by their name packed into an integer.
+private let commonEntities: [(UInt64, String)] = [
+    ("nbsp", "\u{A0}"), ("amp", "&"), ("lt", "<"), ("gt", ">"), ("quot", "\""), ("rsquo", "\u{2019}"),
+    ("lsquo", "\u{2018}"), ("ldquo", "\u{201C}"), ("rdquo", "\u{201D}"), ("ndash", "\u{2013}"),
+    ("mdash", "\u{2014}"), ("hellip", "\u{2026}"), ("apos", "'"), ("copy", "\u{A9}"),
+].map { name, value in (name.utf8.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }, value) }
 
 /// For a start tag, the open elements it closes and the elements that stop the search.
 private let impliedEndScopes: [String: (closes: Set<String>, stops: Set<String>)] = [
@@ -105,7 +124,16 @@ private struct TreeBuilder {
         bytes.withUnsafeBufferPointer { buffer in
             var index = 0
             let count = buffer.count
+            guard let base = buffer.baseAddress else { return true }
+            let raw = UnsafeRawPointer(base)
             while index < count {
+                // Eight ASCII bytes at a time.
+                while index + 8 <= count,
+                    raw.loadUnaligned(fromByteOffset: index, as: UInt64.self) & 0x8080_8080_8080_8080 == 0
+                {
+                    index += 8
+                }
+                guard index < count else { break }
                 let lead = buffer[index]
                 if lead < 0x80 {
                     index += 1
@@ -284,21 +312,28 @@ private struct TreeBuilder {
 
     mutating func readName(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> (String, Int) {
         var index = start
-        nameBuffer.removeAll(keepingCapacity: true)
+        var hasUpper = false
         while index < bytes.count {
             let b = bytes[index]
             if Byte.isSpace(b) || b == Byte.greaterThan || b == Byte.slash || b == Byte.equals { break }
-            nameBuffer.append(b >= 0x41 && b <= 0x5A ? b | 0x20 : b)
+            if b >= 0x41 && b <= 0x5A { hasUpper = true }
             index += 1
+        }
+        let length = index - start
+        guard !hasUpper else {
+            nameBuffer.removeAll(keepingCapacity: true)
+            for b in bytes[start..<index] { nameBuffer.append(b >= 0x41 && b <= 0x5A ? b | 0x20 : b) }
+            return (String(decoding: nameBuffer, as: UTF8.self), index)
         }
         // Common names are shared instead of allocated (most storage names are longer than
         // the 15 bytes a String stores inline).
-        if nameBuffer.count < internedNames.count {
-            for candidate in internedNames[nameBuffer.count] where candidate.bytes == nameBuffer {
+        if length < internedNames.count {
+            candidates: for candidate in internedNames[length] {
+                for offset in 0..<length where candidate.bytes[offset] != bytes[start + offset] { continue candidates }
                 return (candidate.name, index)
             }
         }
-        return (String(decoding: nameBuffer, as: UTF8.self), index)
+        return (String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self), index)
     }
 
     mutating func startTag(_ bytes: UnsafeBufferPointer<UInt8>, at start: Int) -> Int {
@@ -379,7 +414,7 @@ private struct TreeBuilder {
             StorageTree.Node(
                 kind: .element, name: name, attributes: attributes, text: "", parent: Int32(parent), sourceStart: start,
                 sourceEnd: index))
-        if selfClosing || voidElements.contains(name) { return index }
+        if selfClosing || isVoid(name) { return index }
         if stack.count > StorageParser.maximumDepth {
             report(
                 .tooDeep,
@@ -417,7 +452,7 @@ private struct TreeBuilder {
         var index = afterName
         while index < bytes.count, bytes[index] != Byte.greaterThan { index += 1 }
         let end = min(index + 1, bytes.count)
-        if name.isEmpty || voidElements.contains(name) {
+        if name.isEmpty || isVoid(name) {
             report(.strayEndTag, "the end tag </\(name)> has no matching start tag and was ignored", at: start)
             return end
         }
@@ -464,6 +499,14 @@ private struct TreeBuilder {
         return String(decoding: out, as: UTF8.self)
     }
 
+    func commonEntity(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) -> String? {
+        guard end - start <= 8 else { return nil }
+        var packed: UInt64 = 0
+        for index in start..<end { packed = packed << 8 | UInt64(bytes[index]) }
+        for (key, value) in commonEntities where key == packed { return value }
+        return nil
+    }
+
     mutating func characterReference(_ bytes: UnsafeBufferPointer<UInt8>, at start: Int, end: Int) -> (String, Int)? {
         var index = start + 1
         guard index < end else { return nil }
@@ -506,6 +549,8 @@ private struct TreeBuilder {
         }
         guard nameEnd > index else { return nil }
         if nameEnd < end, bytes[nameEnd] == Byte.semicolon {
+            // The entities storage uses all the time, without building a key.
+            if let common = commonEntity(bytes, from: index, to: nameEnd) { return (common, nameEnd + 1) }
             let key = String(decoding: UnsafeBufferPointer(rebasing: bytes[index...nameEnd]), as: UTF8.self)
             if let value = HTMLEntities.table[key] { return (value, nameEnd + 1) }
         }
