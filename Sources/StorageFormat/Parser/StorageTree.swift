@@ -51,7 +51,7 @@ public struct StorageTree: Sendable {
 
     /// The indices of the children of `index`, in order.
     public func children(of index: Int) -> ChildSequence {
-        ChildSequence(tree: self, first: Int(nodes[index].firstChild))
+        ChildSequence(nodes: nodes, first: Int(nodes[index].firstChild))
     }
 
     /// The first child element of `index` named `name`.
@@ -142,18 +142,18 @@ public struct StorageTree: Sendable {
     }
 
     public struct ChildSequence: Sequence, IteratorProtocol {
-        let tree: StorageTree
+        let nodes: [Node]
         var cursor: Int
 
-        init(tree: StorageTree, first: Int) {
-            self.tree = tree
+        init(nodes: [Node], first: Int) {
+            self.nodes = nodes
             self.cursor = first
         }
 
         public mutating func next() -> Int? {
             guard cursor >= 0 else { return nil }
             let current = cursor
-            cursor = Int(tree.nodes[current].nextSibling)
+            cursor = Int(nodes[current].nextSibling)
             return current
         }
     }
