@@ -17,9 +17,9 @@ struct ADFJSONWriter {
 
     mutating func nodes(_ nodes: [ADFNode]) {
         bytes.append(0x5B)
-        for (index, node) in nodes.enumerated() {
+        for index in nodes.indices {
             if index > 0 { bytes.append(0x2C) }
-            self.node(node)
+            node(nodes[index])
         }
         bytes.append(0x5D)
     }

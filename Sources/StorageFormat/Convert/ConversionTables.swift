@@ -242,9 +242,28 @@ enum ConversionTables {
 
     /// `YYYY-MM-DD` (optionally followed by a time) → epoch milliseconds of UTC midnight, as a string.
     static func timestamp(fromISODate text: String) -> String? {
-        let parts = text.trimmingSpaces().prefix(10).split(separator: "-")
-        guard parts.count == 3, let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
-            (1...12).contains(month), (1...31).contains(day), (1...9999).contains(year)
+        var digits: [Int] = [0, 0, 0]
+        var counts: [Int] = [0, 0, 0]
+        var part = 0
+        for byte in text.utf8 {
+            if byte >= 0x30 && byte <= 0x39 {
+                guard counts[part] < 4 else { return nil }
+                digits[part] = digits[part] * 10 + Int(byte - 0x30)
+                counts[part] += 1
+            } else if byte == 0x2D, part < 2, counts[part] > 0 {
+                part += 1
+            } else if part == 2, counts[2] > 0 {
+                break
+            } else if byte == 0x20 || byte == 0x09, part == 0, counts[0] == 0 {
+                continue
+            } else {
+                return nil
+            }
+        }
+        let (year, month, day) = (digits[0], digits[1], digits[2])
+        guard part == 2, counts[0] == 4, counts[1] == 2, counts[2] == 2, (1...12).contains(month),
+            (1...31).contains(day),
+            (1...9999).contains(year)
         else { return nil }
         return String(daysFromCivil(year: year, month: month, day: day) * 86_400_000)
     }

@@ -101,6 +101,7 @@ private enum Byte {
 private struct TreeBuilder {
     let source: [UInt8]
     var nodes: [StorageTree.Node] = []
+    var attributes: [StorageTree.Attribute] = []
     var diagnostics: [ParseDiagnostic] = []
     var droppedDiagnostics = 0
     var stack: [Int] = [0]
@@ -111,7 +112,8 @@ private struct TreeBuilder {
         nodes.reserveCapacity(source.count / 24 + 4)
         nodes.append(
             StorageTree.Node(
-                kind: .element, name: "#fragment", attributes: [], text: "", parent: -1, sourceStart: 0,
+                kind: .element, name: "#fragment", attributeStart: 0, attributeCount: 0, text: "", parent: -1,
+                sourceStart: 0,
                 sourceEnd: source.count))
         if !Self.isValidUTF8(source) {
             report(.invalidUTF8, "the body is not valid UTF-8; invalid bytes were replaced by U+FFFD", at: 0)
@@ -183,7 +185,7 @@ private struct TreeBuilder {
                     code: diagnostics.last?.code ?? .unclosedElement,
                     message: "\(droppedDiagnostics) further parse recoveries were not listed", offset: source.count))
         }
-        return StorageTree(nodes: nodes, source: source, diagnostics: diagnostics)
+        return StorageTree(nodes: nodes, attributes: attributes, source: source, diagnostics: diagnostics)
     }
 
     // MARK: tree
@@ -213,7 +215,8 @@ private struct TreeBuilder {
         }
         _ = append(
             StorageTree.Node(
-                kind: kind, name: "", attributes: [], text: text, parent: Int32(parent), sourceStart: start,
+                kind: kind, name: "", attributeStart: 0, attributeCount: 0, text: text, parent: Int32(parent),
+                sourceStart: start,
                 sourceEnd: end))
     }
 
@@ -340,7 +343,7 @@ private struct TreeBuilder {
         let count = bytes.count
         let (name, afterName) = readName(bytes, from: start + 1)
         var index = afterName
-        var attributes: [StorageTree.Attribute] = []
+        let attributeStart = attributes.count
         var selfClosing = false
         var closed = false
         while index < count {
@@ -396,7 +399,7 @@ private struct TreeBuilder {
                     index = end
                 }
             }
-            if attributes.contains(where: { $0.name == attributeName }) {
+            if attributes[attributeStart...].contains(where: { $0.name == attributeName }) {
                 report(
                     .duplicateAttribute, "<\(name)> repeats the attribute \(attributeName); the first value was kept",
                     at: start)
@@ -405,6 +408,7 @@ private struct TreeBuilder {
             }
         }
         if !closed {
+            attributes.removeSubrange(attributeStart...)
             report(.unterminatedTag, "the tag <\(name) is cut off by the end of the body and was ignored", at: start)
             return count
         }
@@ -412,7 +416,9 @@ private struct TreeBuilder {
         let parent = stack[stack.count - 1]
         let node = append(
             StorageTree.Node(
-                kind: .element, name: name, attributes: attributes, text: "", parent: Int32(parent), sourceStart: start,
+                kind: .element, name: name, attributeStart: Int32(attributeStart),
+                attributeCount: Int32(attributes.count - attributeStart), text: "", parent: Int32(parent),
+                sourceStart: start,
                 sourceEnd: index))
         if selfClosing || isVoid(name) { return index }
         if stack.count > StorageParser.maximumDepth {

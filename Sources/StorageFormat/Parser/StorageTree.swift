@@ -21,7 +21,9 @@ public struct StorageTree: Sendable {
         public var kind: Kind
         /// Element name (lower-case, with prefix); empty for text.
         public var name: String
-        public var attributes: [Attribute]
+        /// The element's attributes: `attributeCount` entries of ``StorageTree/attributes`` from `attributeStart`.
+        public var attributeStart: Int32
+        public var attributeCount: Int32
         /// Decoded text for text and CDATA nodes.
         public var text: String
         public var parent: Int32
@@ -36,6 +38,8 @@ public struct StorageTree: Sendable {
     public static let root = 0
 
     public internal(set) var nodes: [Node]
+    /// Attributes of all elements, each element's in one run (one array for the whole body).
+    public internal(set) var attributes: [Attribute]
     /// The bytes the tree was parsed from.
     public let source: [UInt8]
     /// Every recovery the parser made, in source order.
@@ -45,7 +49,11 @@ public struct StorageTree: Sendable {
 
     /// The value of `name` on element `index`, if present.
     public func attribute(_ name: String, of index: Int) -> String? {
-        for attribute in nodes[index].attributes where attribute.name == name { return attribute.value }
+        let node = nodes[index]
+        let start = Int(node.attributeStart)
+        for position in start..<(start + Int(node.attributeCount)) where attributes[position].name == name {
+            return attributes[position].value
+        }
         return nil
     }
 
