@@ -30,9 +30,14 @@ public enum ADFValidator {
     /// Whether `nodes` may stand as the content of `container` (used by the
     /// converter to decide whether a subtree needs a fallback).
     public static func issues(_ nodes: [ADFNode], in container: Container) -> [ADFValidationIssue] {
+        issues(nodes, range: nodes.indices, in: container)
+    }
+
+    /// The issues of `nodes[range]` as content of `container`, without copying the nodes.
+    static func issues(_ nodes: [ADFNode], range: Range<Int>, in container: Container) -> [ADFValidationIssue] {
         var issues: [ADFValidationIssue] = []
         var path = Path()
-        validateChildren(nodes, of: container, path: &path, issues: &issues)
+        validateChildren(nodes, range: range, of: container, path: &path, issues: &issues)
         return issues
     }
 
@@ -193,12 +198,13 @@ public enum ADFValidator {
     }
 
     private static func validateChildren(
-        _ children: [ADFNode], of container: Container, path: inout Path, issues: inout [ADFValidationIssue]
+        _ children: [ADFNode], range: Range<Int>? = nil, of container: Container, path: inout Path,
+        issues: inout [ADFValidationIssue]
     ) {
         let model = model(of: container)
         path.components.append(.content)
         defer { path.components.removeLast() }
-        for index in children.indices {
+        for index in range ?? children.indices {
             path.components.append(.index(index))
             defer { path.components.removeLast() }
             guard let variants = model[children[index].type] else {

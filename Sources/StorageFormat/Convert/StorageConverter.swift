@@ -138,17 +138,15 @@ struct ConversionRun {
                     line: line(ofOffset: parse.offset)))
         }
         var flow = Flow(.doc)
-        var output: [ADFNode] = []
+        var replacements: [(range: Range<Int>, node: ADFNode)] = []
         var remaining: [ADFValidationIssue] = []
         var groupStart = 0
         var consumed = 0
         func settle(_ run: inout ConversionRun, _ flow: inout Flow, end: Int) {
             guard flow.blocks.count > consumed else { return }
-            let group = Array(flow.blocks[consumed...])
+            let range = consumed..<flow.blocks.count
             consumed = flow.blocks.count
-            if ADFValidator.issues(group, in: .doc).isEmpty {
-                output.append(contentsOf: group)
-            } else {
+            if !ADFValidator.issues(flow.blocks, range: range, in: .doc).isEmpty {
                 let start = min(groupStart, end)
                 let source = String(decoding: run.tree.source[start..<end], as: UTF8.self)
                 run.note(
@@ -156,7 +154,7 @@ struct ConversionRun {
                     at: StorageTree.root)
                 let legacy = run.legacyContent(source)
                 remaining += ADFValidator.issues([legacy], in: .doc)
-                output.append(legacy)
+                replacements.append((range, legacy))
             }
         }
         for child in tree.children(of: StorageTree.root) {
@@ -169,6 +167,10 @@ struct ConversionRun {
         }
         flushInline(&flow)
         settle(&self, &flow, end: tree.source.count)
+        var output = flow.blocks
+        for replacement in replacements.reversed() {
+            output.replaceSubrange(replacement.range, with: [replacement.node])
+        }
         return (output, remaining)
     }
 
@@ -276,8 +278,9 @@ struct ConversionRun {
         if collapsed.isEmpty { return }
         if preserve { flow.lastWasSpace = collapsed.hasSuffix(" ") }
         let markList: [ADFMark]? = marks.isEmpty ? nil : marks
-        if let last = flow.inlines.last, last.type == "text", last.marks == markList {
-            flow.inlines[flow.inlines.count - 1].text = (last.text ?? "") + collapsed
+        let lastIndex = flow.inlines.count - 1
+        if lastIndex >= 0, flow.inlines[lastIndex].type == "text", flow.inlines[lastIndex].marks == markList {
+            flow.inlines[lastIndex].text?.append(collapsed)
         } else {
             flow.inlines.append(ADFNode("text", marks: markList, text: collapsed))
         }

@@ -36,11 +36,8 @@ private func packedName(_ name: String) -> UInt64 {
     name.utf8.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
 }
 
-private func isVoid(_ name: String) -> Bool {
-    guard name.utf8.count <= 6 else { return false }
-    let code = packedName(name)
-    return voidElementCodes.contains(code)
-}
+/// Start tags that can close an open element (`<li>` in an `<li>` …), packed the same way.
+private let impliedEndCodes: [UInt64] = ["li", "td", "th", "tr", "tbody", "thead", "tfoot", "p"].map(packedName)
 
 /// Element and attribute names that recur on every page, by byte length.
 private let internedNames: [[(bytes: [UInt8], name: String)]] = {
@@ -106,6 +103,7 @@ private struct TreeBuilder {
     var droppedDiagnostics = 0
     var stack: [Int] = [0]
     var nameBuffer: [UInt8] = []
+    var lastNameCode: UInt64 = 0
 
     init(source: [UInt8]) {
         self.source = source
@@ -316,12 +314,16 @@ private struct TreeBuilder {
     mutating func readName(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> (String, Int) {
         var index = start
         var hasUpper = false
+        var packed: UInt64 = 0
         while index < bytes.count {
             let b = bytes[index]
             if Byte.isSpace(b) || b == Byte.greaterThan || b == Byte.slash || b == Byte.equals { break }
             if b >= 0x41 && b <= 0x5A { hasUpper = true }
+            packed = packed << 8 | UInt64(b >= 0x41 && b <= 0x5A ? b | 0x20 : b)
             index += 1
         }
+        // The lower-cased name packed into an integer when it is short (tag checks compare integers).
+        lastNameCode = index - start <= 8 ? packed : 0
         let length = index - start
         guard !hasUpper else {
             nameBuffer.removeAll(keepingCapacity: true)
@@ -342,6 +344,7 @@ private struct TreeBuilder {
     mutating func startTag(_ bytes: UnsafeBufferPointer<UInt8>, at start: Int) -> Int {
         let count = bytes.count
         let (name, afterName) = readName(bytes, from: start + 1)
+        let nameCode = lastNameCode
         var index = afterName
         let attributeStart = attributes.count
         var selfClosing = false
@@ -412,7 +415,7 @@ private struct TreeBuilder {
             report(.unterminatedTag, "the tag <\(name) is cut off by the end of the body and was ignored", at: start)
             return count
         }
-        closeImplied(before: name, at: start)
+        if impliedEndCodes.contains(nameCode) { closeImplied(before: name, at: start) }
         let parent = stack[stack.count - 1]
         let node = append(
             StorageTree.Node(
@@ -420,7 +423,7 @@ private struct TreeBuilder {
                 attributeCount: Int32(attributes.count - attributeStart), text: "", parent: Int32(parent),
                 sourceStart: start,
                 sourceEnd: index))
-        if selfClosing || isVoid(name) { return index }
+        if selfClosing || voidElementCodes.contains(nameCode) { return index }
         if stack.count > StorageParser.maximumDepth {
             report(
                 .tooDeep,
@@ -455,10 +458,11 @@ private struct TreeBuilder {
 
     mutating func endTag(_ bytes: UnsafeBufferPointer<UInt8>, at start: Int) -> Int {
         let (name, afterName) = readName(bytes, from: start + 2)
+        let nameCode = lastNameCode
         var index = afterName
         while index < bytes.count, bytes[index] != Byte.greaterThan { index += 1 }
         let end = min(index + 1, bytes.count)
-        if name.isEmpty || isVoid(name) {
+        if name.isEmpty || voidElementCodes.contains(nameCode) {
             report(.strayEndTag, "the end tag </\(name)> has no matching start tag and was ignored", at: start)
             return end
         }
