@@ -4,7 +4,7 @@ struct ADFJSONWriter {
     var bytes: [UInt8] = []
 
     init() {
-        bytes.reserveCapacity(4096)
+        bytes.reserveCapacity(32 * 1024)
     }
 
     mutating func write(_ document: ADFDocument) {
