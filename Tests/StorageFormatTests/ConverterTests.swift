@@ -276,6 +276,19 @@ struct ConverterTests {
         #expect(href == "https://example.atlassian.net/wiki/spaces/ENG/pages/98765/Design+Doc#part")
     }
 
+    @Test("blocks where ADF wants inline content keep their text: an image in a task, a macro in a caption")
+    func inlineOnlyPlaces() {
+        let task = convert(
+            #"<ac:task-list><ac:task><ac:task-status>incomplete</ac:task-status><ac:task-body>see <ac:image ac:alt="chart"><ri:url ri:value="https://x/c.png"/></ac:image></ac:task-body></ac:task></ac:task-list>"#
+        )
+        #expect(ADFText.plainText(of: task.document).contains("chart"))
+        #expect(task.diagnostics.contains { $0.code == "block-in-inline" })
+        let caption = convert(
+            #"<ac:image><ri:url ri:value="https://x/a.png"/><ac:caption><p>Fig <ac:structured-macro ac:name="anchor"><ac:parameter ac:name="">fig1</ac:parameter></ac:structured-macro> one</p></ac:caption></ac:image>"#
+        )
+        #expect(Fixtures.nodes("caption", in: caption.document).first?.content?.contains { $0.text == "fig1" } == true)
+    }
+
     @Test("without a context, references stay readable and are reported")
     func noContext() {
         let result = StorageConverter().convert(

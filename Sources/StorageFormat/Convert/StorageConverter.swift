@@ -313,11 +313,6 @@ struct ConversionRun {
         trimTrailingSpace(&flow.inlines)
         let hasContent = !flow.inlines.isEmpty
         if hasContent || (explicit && flow.produced == 0) {
-            if flow.container == .taskList || flow.container == .list || flow.container == .table {
-                flow.inlines = []
-                flow.lastWasSpace = true
-                return
-            }
             var node = ADFNode(flow.template.type, attrs: flow.template.attrs)
             if hasContent { node.content = flow.inlines }
             if !flow.template.marks.isEmpty { node.marks = flow.template.marks }
