@@ -253,7 +253,10 @@ public enum ADFValidator {
         validateNode(child, in: container, path: &path, issues: &issues)
     }
 
-    private static let codeMarks: Set<String> = ["code", "link", "annotation"]
+    private static let codeMarks: [String] = ["code", "link", "annotation"]
+    private static let formattedMarks: [String] = [
+        "link", "em", "strong", "strike", "subsup", "underline", "textColor", "annotation", "backgroundColor",
+    ]
 
     private static func validateTextMarks(
         _ types: [String], allowed: [Set<String>], path: Path, issues: inout [ADFValidationIssue]
@@ -262,8 +265,9 @@ public enum ADFValidator {
             fail("text here may not carry marks", path, &issues)
             return
         }
-        let formatted = allowed.first ?? []
-        if !types.allSatisfy({ formatted.contains($0) }), !types.allSatisfy({ codeMarks.contains($0) }) {
+        // Text outside code blocks is formatted_text or code_inline; short arrays compared in
+        // place are cheaper than hashing each mark name.
+        if !types.allSatisfy({ formattedMarks.contains($0) }), !types.allSatisfy({ codeMarks.contains($0) }) {
             fail(
                 "text may not combine the marks \(types.sorted()) (code only goes with link and annotation)", path,
                 &issues)
@@ -517,7 +521,7 @@ public enum ADFValidator {
             if node.attrs != nil { fail("mediaGroup takes no attrs", path, &issues) }
         } else if let attrs = node.attrs {
             validateAttributes(attrs, of: node.type, path: path, issues: &issues)
-        } else if !attrsOptional.contains(node.type) {
+        } else if node.type != "paragraph", !attrsOptional.contains(node.type) {
             fail("\(node.type) needs attrs", path, &issues)
         }
         guard let (childContainer, requiresContent) = childContainer(of: node) else {
