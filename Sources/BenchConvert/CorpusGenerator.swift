@@ -34,6 +34,11 @@ struct CorpusGenerator {
         (0..<count).map { _ in pick(Self.words) }.joined(separator: " ")
     }
 
+    /// Page titles links point at (the benchmark's context resolves them all).
+    static let titles: [String] = (0..<64).map { index in
+        "Page \(index) " + words[index % words.count] + " " + words[(index * 7) % words.count]
+    }
+
     private mutating func title() -> String {
         let text = sentence(2 + below(4))
         return text.prefix(1).uppercased() + text.dropFirst()
@@ -52,7 +57,7 @@ struct CorpusGenerator {
                     "<a href=\"https://example.com/\(pick(Self.words))?id=\(below(9999))&amp;x=1\">\(text)</a>")
             case 4:
                 parts.append(
-                    "<ac:link><ri:page ri:content-title=\"\(title())\" ri:space-key=\"ENG\" /><ac:plain-text-link-body><![CDATA[\(text)]]></ac:plain-text-link-body></ac:link>"
+                    "<ac:link><ri:page ri:content-title=\"\(pick(Self.titles))\" ri:space-key=\"ENG\" /><ac:plain-text-link-body><![CDATA[\(text)]]></ac:plain-text-link-body></ac:link>"
                 )
             case 5: parts.append("<ac:link><ri:user ri:userkey=\"8a7f808a\" /></ac:link>")
             case 6:
@@ -135,7 +140,9 @@ struct CorpusGenerator {
 
     private mutating func block() -> String {
         switch below(24) {
-        case 0, 1: return "<h\(1 + below(3))>\(title())</h\(1 + below(3))>"
+        case 0, 1:
+            let level = 1 + below(3)
+            return "<h\(level)>\(title())</h\(level)>"
         case 2, 3, 4: return list()
         case 5, 6: return table()
         case 7, 8: return code()

@@ -6,9 +6,11 @@ import Testing
 struct ConverterTests {
     let converter = StorageConverter(context: (try? Fixtures.context()) ?? ConversionContext())
 
+    /// Converts and checks the document with both validators (in-project and jsonschema-rs).
     func convert(_ storage: String) -> ConversionResult {
         let result = converter.convert(storage)
         #expect(result.isValid, "invalid output: \(result.validationIssues)")
+        Fixtures.expectSchemaValid(result.document)
         return result
     }
 
@@ -274,12 +276,26 @@ struct ConverterTests {
         #expect(href == "https://example.atlassian.net/wiki/spaces/ENG/pages/98765/Design+Doc#part")
     }
 
+    @Test("blocks where ADF wants inline content keep their text: an image in a task, a macro in a caption")
+    func inlineOnlyPlaces() {
+        let task = convert(
+            #"<ac:task-list><ac:task><ac:task-status>incomplete</ac:task-status><ac:task-body>see <ac:image ac:alt="chart"><ri:url ri:value="https://x/c.png"/></ac:image></ac:task-body></ac:task></ac:task-list>"#
+        )
+        #expect(ADFText.plainText(of: task.document).contains("chart"))
+        #expect(task.diagnostics.contains { $0.code == "block-in-inline" })
+        let caption = convert(
+            #"<ac:image><ri:url ri:value="https://x/a.png"/><ac:caption><p>Fig <ac:structured-macro ac:name="anchor"><ac:parameter ac:name="">fig1</ac:parameter></ac:structured-macro> one</p></ac:caption></ac:image>"#
+        )
+        #expect(Fixtures.nodes("caption", in: caption.document).first?.content?.contains { $0.text == "fig1" } == true)
+    }
+
     @Test("without a context, references stay readable and are reported")
     func noContext() {
         let result = StorageConverter().convert(
             #"<p><ac:link><ri:user ri:userkey="k1"/></ac:link> <ac:image><ri:attachment ri:filename="a.png"/></ac:image></p>"#
         )
         #expect(result.isValid)
+        Fixtures.expectSchemaValid(result.document)
         #expect(result.diagnostics.filter { $0.kind == .unresolvedReference }.count == 2)
         #expect(ADFText.plainText(of: result.document).contains("a.png"))
     }

@@ -104,7 +104,7 @@ struct FuzzTests {
             }
         }
         print("fuzz: \(iterations) inputs, slowest conversion \(slowest), \(sampled) sampled for jsonschema-rs")
-        #expect(slowest < .seconds(2), "a conversion took \(slowest): the converter must stay linear")
+        #expect(slowest < .seconds(10), "a conversion took \(slowest): the converter must stay linear")
         try CorpusTests.validateWithPython(sample, expected: sampled)
     }
 
@@ -125,7 +125,9 @@ struct FuzzTests {
             var valid = false
             let elapsed = clock.measure { valid = StorageConverter().convert(input).isValid }
             #expect(valid)
-            #expect(elapsed < .seconds(5), "\(input.prefix(40))… took \(elapsed)")
+            // A hang detector, not a speed test (that is scripts/bench-convert): quadratic or worse
+            // behaviour on these inputs takes minutes, linear takes well under a second in release.
+            #expect(elapsed < .seconds(30), "\(input.prefix(40))… took \(elapsed)")
         }
     }
 }

@@ -102,6 +102,20 @@ enum Fixtures {
         return (process.terminationStatus, String(decoding: output, as: UTF8.self))
     }
 
+    /// Validates one document with jsonschema-rs (when ../shared holds the schema).
+    static func expectSchemaValid(_ document: ADFDocument, sourceLocation: SourceLocation = #_sourceLocation) {
+        guard FileManager.default.fileExists(atPath: schema.path) else { return }
+        do {
+            let directory = try temporaryDirectory("adf-one")
+            defer { try? FileManager.default.removeItem(at: directory) }
+            try Data(document.jsonBytes()).write(to: directory.appendingPathComponent("document.adf.json"))
+            let (status, output) = try runPythonValidator(directory)
+            #expect(status == 0, "jsonschema-rs: \(output)", sourceLocation: sourceLocation)
+        } catch {
+            Issue.record("could not run the schema validator: \(error)", sourceLocation: sourceLocation)
+        }
+    }
+
     static func temporaryDirectory(_ name: String) throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)

@@ -163,6 +163,10 @@ struct ValidatorTests {
             ADFNode.paragraph([
                 ADFNode.text("a \"quoted\"\n\\ line", marks: [ADFMark("link", attrs: ["href": "https://x/?a=1&b=2"])])
             ]),
+            ADFNode.paragraph([
+                ADFNode.text(
+                    "0123456789abcdef\"0123456789abcdef\\0123456789\u{1}abcdefgh\u{1F}ijklmnopé😀 tail text\t\r")
+            ]),
             ADFNode(
                 "extension",
                 attrs: [

@@ -4,7 +4,7 @@ struct ADFJSONWriter {
     var bytes: [UInt8] = []
 
     init() {
-        bytes.reserveCapacity(4096)
+        bytes.reserveCapacity(32 * 1024)
     }
 
     mutating func write(_ document: ADFDocument) {
@@ -17,9 +17,9 @@ struct ADFJSONWriter {
 
     mutating func nodes(_ nodes: [ADFNode]) {
         bytes.append(0x5B)
-        for (index, node) in nodes.enumerated() {
+        for index in nodes.indices {
             if index > 0 { bytes.append(0x2C) }
-            self.node(node)
+            node(nodes[index])
         }
         bytes.append(0x5D)
     }
@@ -57,12 +57,20 @@ struct ADFJSONWriter {
     }
 
     mutating func object(_ object: [String: ADFValue]) {
-        bytes.append(0x7B)
-        for (index, key) in object.keys.sorted().enumerated() {
-            if index > 0 { bytes.append(0x2C) }
+        if object.count == 1, let (key, value) = object.first {
+            bytes.append(0x7B)
             string(key)
             bytes.append(0x3A)
-            if let value = object[key] { self.value(value) }
+            self.value(value)
+            bytes.append(0x7D)
+            return
+        }
+        bytes.append(0x7B)
+        for (index, entry) in object.sorted(by: { $0.key < $1.key }).enumerated() {
+            if index > 0 { bytes.append(0x2C) }
+            string(entry.key)
+            bytes.append(0x3A)
+            value(entry.value)
         }
         bytes.append(0x7D)
     }
@@ -71,7 +79,8 @@ struct ADFJSONWriter {
         switch value {
         case .string(let text): string(text)
         case .number(let number): self.number(number)
-        case .bool(let flag): raw(flag ? "true" : "false")
+        case .bool(let flag):
+            if flag { raw("true") } else { raw("false") }
         case .null: raw("null")
         case .object(let object): self.object(object)
         case .array(let array):
@@ -88,9 +97,9 @@ struct ADFJSONWriter {
         if number.isNaN || number.isInfinite {
             raw("0")
         } else if number.rounded() == number, abs(number) < 1e15 {
-            raw(String(Int64(number)))
+            appendText(String(Int64(number)))
         } else {
-            raw(String(number))
+            appendText(String(number))
         }
     }
 
@@ -98,7 +107,7 @@ struct ADFJSONWriter {
         text.withUTF8Buffer { bytes.append(contentsOf: $0) }
     }
 
-    mutating func raw(_ text: String) {
+    mutating func appendText(_ text: String) {
         bytes.append(contentsOf: text.utf8)
     }
 
@@ -107,11 +116,29 @@ struct ADFJSONWriter {
         var text = text
         text.withUTF8 { utf8 in
             var runStart = 0
-            for index in 0..<utf8.count {
+            var index = 0
+            let count = utf8.count
+            while index < count {
+                // Eight bytes at a time while none needs escaping (no control byte, `"` or `\`).
+                if index + 8 <= count, let base = utf8.baseAddress {
+                    let word = UnsafeRawPointer(base).loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                    let ones: UInt64 = 0x0101_0101_0101_0101
+                    let high: UInt64 = 0x8080_8080_8080_8080
+                    let control = (word &- ones &* 0x20) & ~word & high
+                    let quote = ((word ^ (ones &* 0x22)) &- ones) & ~(word ^ (ones &* 0x22)) & high
+                    let backslash = ((word ^ (ones &* 0x5C)) &- ones) & ~(word ^ (ones &* 0x5C)) & high
+                    if control | quote | backslash == 0 {
+                        index += 8
+                        continue
+                    }
+                }
                 let b = utf8[index]
+                index += 1
                 guard b < 0x20 || b == 0x22 || b == 0x5C else { continue }
-                if runStart < index { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index])) }
-                runStart = index + 1
+                if runStart < index - 1 {
+                    bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<(index - 1)]))
+                }
+                runStart = index
                 switch b {
                 case 0x22: raw("\\\"")
                 case 0x5C: raw("\\\\")

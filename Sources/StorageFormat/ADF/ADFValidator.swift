@@ -30,9 +30,14 @@ public enum ADFValidator {
     /// Whether `nodes` may stand as the content of `container` (used by the
     /// converter to decide whether a subtree needs a fallback).
     public static func issues(_ nodes: [ADFNode], in container: Container) -> [ADFValidationIssue] {
+        issues(nodes, range: nodes.indices, in: container)
+    }
+
+    /// The issues of `nodes[range]` as content of `container`, without copying the nodes.
+    static func issues(_ nodes: [ADFNode], range: Range<Int>, in container: Container) -> [ADFValidationIssue] {
         var issues: [ADFValidationIssue] = []
         var path = Path()
-        validateChildren(nodes, of: container, path: &path, issues: &issues)
+        validateChildren(nodes, range: range, of: container, path: &path, issues: &issues)
         return issues
     }
 
@@ -166,9 +171,26 @@ public enum ADFValidator {
 
     // MARK: walking
 
+    /// Where the walk is; turned into text only when an issue is reported.
     struct Path {
-        var components: [String] = []
-        var string: String { components.isEmpty ? "/" : "/" + components.joined(separator: "/") }
+        enum Step {
+            case content
+            case index(Int)
+            case mark(Int)
+        }
+
+        var components: [Step] = []
+
+        var string: String {
+            let parts = components.map { step -> String in
+                switch step {
+                case .content: return "content"
+                case .index(let index): return String(index)
+                case .mark(let index): return "marks/\(index)"
+                }
+            }
+            return parts.isEmpty ? "/" : "/" + parts.joined(separator: "/")
+        }
     }
 
     private static func fail(_ message: String, _ path: Path, _ issues: inout [ADFValidationIssue]) {
@@ -176,33 +198,20 @@ public enum ADFValidator {
     }
 
     private static func validateChildren(
-        _ children: [ADFNode], of container: Container, path: inout Path, issues: inout [ADFValidationIssue]
+        _ children: [ADFNode], range: Range<Int>? = nil, of container: Container, path: inout Path,
+        issues: inout [ADFValidationIssue]
     ) {
         let model = model(of: container)
-        path.components.append("content")
+        path.components.append(.content)
         defer { path.components.removeLast() }
-        for (index, child) in children.enumerated() {
-            path.components.append(String(index))
+        for index in range ?? children.indices {
+            path.components.append(.index(index))
             defer { path.components.removeLast() }
-            guard let variants = model[child.type] else {
-                fail("\(child.type) is not allowed inside \(container)", path, &issues)
+            guard let variants = model[children[index].type] else {
+                fail("\(children[index].type) is not allowed inside \(container)", path, &issues)
                 continue
             }
-            let markTypes = (child.marks ?? []).map(\.type)
-            if child.type == "text" {
-                validateTextMarks(child, allowed: variants, path: path, issues: &issues)
-            } else if !markTypes.isEmpty, !variants.contains(where: { $0.isSuperset(of: markTypes) }) {
-                fail("\(child.type) may not carry the marks \(markTypes) inside \(container)", path, &issues)
-            }
-            if Set(markTypes.filter { $0 != "annotation" }).count != markTypes.filter({ $0 != "annotation" }).count {
-                fail("\(child.type) carries the same mark twice", path, &issues)
-            }
-            for (markIndex, mark) in (child.marks ?? []).enumerated() {
-                path.components.append("marks/\(markIndex)")
-                validateMark(mark, path: path, issues: &issues)
-                path.components.removeLast()
-            }
-            validateNode(child, in: container, path: &path, issues: &issues)
+            validateChild(children[index], variants: variants, in: container, path: &path, issues: &issues)
         }
         switch container {
         case .layoutSection where children.count < 2 || children.count > 3:
@@ -217,17 +226,48 @@ public enum ADFValidator {
         }
     }
 
-    private static func validateTextMarks(
-        _ node: ADFNode, allowed: [Set<String>], path: Path, issues: inout [ADFValidationIssue]
+    private static func validateChild(
+        _ child: ADFNode, variants: [Set<String>], in container: Container, path: inout Path,
+        issues: inout [ADFValidationIssue]
     ) {
-        let types = Set((node.marks ?? []).map(\.type))
+
+        if let marks = child.marks, !marks.isEmpty {
+            let markTypes = marks.map(\.type)
+            if child.type == "text" {
+                validateTextMarks(markTypes, allowed: variants, path: path, issues: &issues)
+            } else if !variants.contains(where: { $0.isSuperset(of: markTypes) }) {
+                fail("\(child.type) may not carry the marks \(markTypes) inside \(container)", path, &issues)
+            }
+            if marks.count > 1 {
+                let unique = markTypes.filter { $0 != "annotation" }
+                if Set(unique).count != unique.count {
+                    fail("\(child.type) carries the same mark twice", path, &issues)
+                }
+            }
+            for (markIndex, mark) in marks.enumerated() {
+                path.components.append(.mark(markIndex))
+                validateMark(mark, path: path, issues: &issues)
+                path.components.removeLast()
+            }
+        }
+        validateNode(child, in: container, path: &path, issues: &issues)
+    }
+
+    private static let codeMarks: [String] = ["code", "link", "annotation"]
+    private static let formattedMarks: [String] = [
+        "link", "em", "strong", "strike", "subsup", "underline", "textColor", "annotation", "backgroundColor",
+    ]
+
+    private static func validateTextMarks(
+        _ types: [String], allowed: [Set<String>], path: Path, issues: inout [ADFValidationIssue]
+    ) {
         if allowed == none {
-            if !types.isEmpty { fail("text here may not carry marks", path, &issues) }
+            fail("text here may not carry marks", path, &issues)
             return
         }
-        let formatted = allowed.first ?? []
-        let code: Set<String> = ["code", "link", "annotation"]
-        if !formatted.isSuperset(of: types), !code.isSuperset(of: types) {
+        // Text outside code blocks is formatted_text or code_inline; short arrays compared in
+        // place are cheaper than hashing each mark name.
+        if !types.allSatisfy({ formattedMarks.contains($0) }), !types.allSatisfy({ codeMarks.contains($0) }) {
             fail(
                 "text may not combine the marks \(types.sorted()) (code only goes with link and annotation)", path,
                 &issues)
@@ -244,7 +284,15 @@ public enum ADFValidator {
 
     private struct AttributeRules {
         var allowed: [String: AttributeType]
-        var required: Set<String> = []
+        var required: Set<String>
+        /// The same rules as a short list: a linear scan of a few names beats hashing each one.
+        let list: [(name: String, type: AttributeType, required: Bool)]
+
+        init(allowed: [String: AttributeType], required: Set<String> = []) {
+            self.allowed = allowed
+            self.required = required
+            list = allowed.map { ($0.key, $0.value, required.contains($0.key)) }
+        }
     }
 
     private static let localId: [String: AttributeType] = ["localId": .string]
@@ -357,17 +405,12 @@ public enum ADFValidator {
             allowed: ["size": .number(min: 1, max: 3), "color": .hexColorWithAlpha], required: ["size", "color"]),
     ]
 
-    private static let marksWithAttributes: Set<String> = [
-        "subsup", "textColor", "backgroundColor", "link", "annotation", "alignment", "indentation", "fontSize",
-        "breakout", "fragment", "dataConsumer", "border",
-    ]
-
     private static func validateMark(_ mark: ADFMark, path: Path, issues: inout [ADFValidationIssue]) {
         guard let rules = markRules[mark.type] else {
             fail("unknown mark \(mark.type)", path, &issues)
             return
         }
-        if marksWithAttributes.contains(mark.type) {
+        if !rules.list.isEmpty {
             guard let attrs = mark.attrs else {
                 fail("the \(mark.type) mark needs attrs", path, &issues)
                 return
@@ -382,21 +425,25 @@ public enum ADFValidator {
         _ attrs: [String: ADFValue], against rules: AttributeRules, what: String, path: Path,
         issues: inout [ADFValidationIssue]
     ) {
-        for name in rules.required where attrs[name] == nil {
-            fail("\(what) needs the attribute \(name)", path, &issues)
-        }
+        var requiredFound = 0
         for (name, value) in attrs {
-            guard let type = rules.allowed[name] else {
+            guard let rule = rules.list.first(where: { $0.name == name }) else {
                 fail("\(what) does not allow the attribute \(name)", path, &issues)
                 continue
             }
-            if let problem = problem(value, type) { fail("\(what).\(name) \(problem)", path, &issues) }
+            if rule.required { requiredFound += 1 }
+            if let problem = problem(value, rule.type) { fail("\(what).\(name) \(problem)", path, &issues) }
+        }
+        if requiredFound < rules.required.count {
+            for name in rules.required.sorted() where attrs[name] == nil {
+                fail("\(what) needs the attribute \(name)", path, &issues)
+            }
         }
     }
 
     private static func isHex(_ text: String, digits: Int) -> Bool {
-        let utf8 = Array(text.utf8)
-        guard utf8.count == digits + 1, utf8[0] == 0x23 else { return false }
+        let utf8 = text.utf8
+        guard utf8.count == digits + 1, utf8.first == 0x23 else { return false }
         return utf8.dropFirst().allSatisfy {
             ($0 >= 0x30 && $0 <= 0x39) || (($0 | 0x20) >= 0x61 && ($0 | 0x20) <= 0x66)
         }
@@ -440,29 +487,19 @@ public enum ADFValidator {
 
     /// Types that hold content, with the content model of their children and
     /// whether `content` is required with at least one item.
+    private static let childContainers: [String: (Container, requiresContent: Bool)] = [
+        "paragraph": (.inline, false), "heading": (.inline, false), "taskItem": (.inline, false),
+        "decisionItem": (.inline, false), "caption": (.caption, false), "codeBlock": (.codeBlock, false),
+        "blockquote": (.blockquote, true), "bulletList": (.list, true), "orderedList": (.list, true),
+        "listItem": (.listItem, true), "panel": (.panel, true), "table": (.table, true), "tableRow": (.tableRow, false),
+        "tableCell": (.tableCell, true), "tableHeader": (.tableCell, true), "expand": (.expand, true),
+        "nestedExpand": (.nestedExpand, true), "bodiedExtension": (.bodiedExtension, true),
+        "taskList": (.taskList, true), "decisionList": (.decisionList, true), "layoutSection": (.layoutSection, false),
+        "layoutColumn": (.layoutColumn, true), "mediaSingle": (.mediaSingle, true), "mediaGroup": (.mediaGroup, true),
+    ]
+
     private static func childContainer(of node: ADFNode) -> (Container, requiresContent: Bool)? {
-        switch node.type {
-        case "paragraph", "heading", "taskItem", "decisionItem": return (.inline, false)
-        case "caption": return (.caption, false)
-        case "codeBlock": return (.codeBlock, false)
-        case "blockquote": return (.blockquote, true)
-        case "bulletList", "orderedList": return (.list, true)
-        case "listItem": return (.listItem, true)
-        case "panel": return (.panel, true)
-        case "table": return (.table, true)
-        case "tableRow": return (.tableRow, false)
-        case "tableCell", "tableHeader": return (.tableCell, true)
-        case "expand": return (.expand, true)
-        case "nestedExpand": return (.nestedExpand, true)
-        case "bodiedExtension": return (.bodiedExtension, true)
-        case "taskList": return (.taskList, true)
-        case "decisionList": return (.decisionList, true)
-        case "layoutSection": return (.layoutSection, false)
-        case "layoutColumn": return (.layoutColumn, true)
-        case "mediaSingle": return (.mediaSingle, true)
-        case "mediaGroup": return (.mediaGroup, true)
-        default: return nil
-        }
+        childContainers[node.type]
     }
 
     /// Nodes whose `attrs` may be left out entirely.
@@ -484,7 +521,7 @@ public enum ADFValidator {
             if node.attrs != nil { fail("mediaGroup takes no attrs", path, &issues) }
         } else if let attrs = node.attrs {
             validateAttributes(attrs, of: node.type, path: path, issues: &issues)
-        } else if !attrsOptional.contains(node.type) {
+        } else if node.type != "paragraph", !attrsOptional.contains(node.type) {
             fail("\(node.type) needs attrs", path, &issues)
         }
         guard let (childContainer, requiresContent) = childContainer(of: node) else {

@@ -19,7 +19,7 @@ public enum ADFText {
     private static func append(_ node: ADFNode, to result: inout String) {
         if let text = node.text { result += text }
         if let attrs = node.attrs {
-            for key in ["text", "title"] {
+            for key in ["text", "title", "alt"] {
                 if let value = attrs[key]?.stringValue {
                     result += " " + value + " "
                 }

@@ -110,7 +110,8 @@ enum ConversionTables {
     /// A CSS colour in any common form (`#rgb`, `#rrggbb`, `rgb(…)`, `rgba(…)`, a name) as
     /// lower-case `#rrggbb`; `nil` for `transparent`, `inherit`, `default` or unknown forms.
     static func hexColour(_ css: String) -> String? {
-        let value = css.trimmingSpaces().lowercased()
+        let trimmed = css.trimmingSpaces()
+        let value = trimmed.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) ? trimmed.lowercased() : trimmed
         if value.hasPrefix("#") {
             let digits = Array(value.utf8.dropFirst())
             guard digits.allSatisfy(isHexDigit) else { return nil }
@@ -123,6 +124,7 @@ enum ConversionTables {
             }
         }
         if value.hasPrefix("rgb") {
+            if let fast = integerRGB(value) { return fast }
             guard let open = value.firstIndex(of: "("), let close = value.lastIndex(of: ")"), open < close else {
                 return nil
             }
@@ -152,15 +154,72 @@ enum ConversionTables {
         (byte >= 0x30 && byte <= 0x39) || (byte >= 0x61 && byte <= 0x66)
     }
 
-    /// Parses `a: b; c: d` into lower-cased property names and trimmed values.
+    /// Parses `a: b; c: d` into lower-cased property names and trimmed values, on bytes.
     static func styleDeclarations(_ style: String) -> [(String, String)] {
-        style.split(separator: ";").compactMap { (declaration: Substring) -> (String, String)? in
-            let parts = declaration.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
-            guard parts.count == 2 else { return nil }
-            let name = String(parts[0]).trimmingSpaces().lowercased()
-            let value = String(parts[1]).trimmingSpaces()
-            return name.isEmpty ? nil : (name, value)
+        var result: [(String, String)] = []
+        let bytes = Array(style.utf8)
+        var start = 0
+        while start < bytes.count {
+            var end = start
+            while end < bytes.count, bytes[end] != 0x3B { end += 1 }
+            var colon = start
+            while colon < end, bytes[colon] != 0x3A { colon += 1 }
+            if colon < end {
+                let name = trimmedString(bytes, start, colon, lowercase: true)
+                let value = trimmedString(bytes, colon + 1, end, lowercase: false)
+                if !name.isEmpty { result.append((name, value)) }
+            }
+            start = end + 1
         }
+        return result
+    }
+
+    private static func trimmedString(_ bytes: [UInt8], _ start: Int, _ end: Int, lowercase: Bool) -> String {
+        var low = start
+        var high = end
+        while low < high, bytes[low] == 0x20 || bytes[low] == 0x09 || bytes[low] == 0x0A || bytes[low] == 0x0D {
+            low += 1
+        }
+        while high > low,
+            bytes[high - 1] == 0x20 || bytes[high - 1] == 0x09 || bytes[high - 1] == 0x0A || bytes[high - 1] == 0x0D
+        {
+            high -= 1
+        }
+        if lowercase, bytes[low..<high].contains(where: { $0 >= 0x41 && $0 <= 0x5A }) {
+            return String(decoding: bytes[low..<high].map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self)
+        }
+        return String(decoding: bytes[low..<high], as: UTF8.self)
+    }
+
+    /// `rgb(r, g, b)` with integer components, read on bytes; `nil` for any other form.
+    private static func integerRGB(_ value: String) -> String? {
+        let bytes = Array(value.utf8)
+        guard let open = bytes.firstIndex(of: 0x28) else { return nil }
+        var components: [Int] = []
+        var current = -1
+        for byte in bytes[(open + 1)...] {
+            if byte >= 0x30 && byte <= 0x39 {
+                current = max(current, 0) * 10 + Int(byte - 0x30)
+                if current > 100_000 { return nil }
+            } else if byte == 0x2C || byte == 0x20 || byte == 0x29 {
+                if current >= 0 {
+                    components.append(current)
+                    current = -1
+                }
+                if byte == 0x29 { break }
+            } else {
+                return nil
+            }
+        }
+        guard components.count >= 3 else { return nil }
+        let hex: [UInt8] = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = [0x23]
+        for component in components.prefix(3) {
+            let byte = min(component, 255)
+            out.append(hex[byte >> 4])
+            out.append(hex[byte & 0xF])
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// A CSS length in pixels (`120px`, `120`, `12.5%` of `relativeTo`).
@@ -183,9 +242,28 @@ enum ConversionTables {
 
     /// `YYYY-MM-DD` (optionally followed by a time) → epoch milliseconds of UTC midnight, as a string.
     static func timestamp(fromISODate text: String) -> String? {
-        let parts = text.trimmingSpaces().prefix(10).split(separator: "-")
-        guard parts.count == 3, let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
-            (1...12).contains(month), (1...31).contains(day), (1...9999).contains(year)
+        var digits: [Int] = [0, 0, 0]
+        var counts: [Int] = [0, 0, 0]
+        var part = 0
+        for byte in text.utf8 {
+            if byte >= 0x30 && byte <= 0x39 {
+                guard counts[part] < 4 else { return nil }
+                digits[part] = digits[part] * 10 + Int(byte - 0x30)
+                counts[part] += 1
+            } else if byte == 0x2D, part < 2, counts[part] > 0 {
+                part += 1
+            } else if part == 2, counts[2] > 0 {
+                break
+            } else if byte == 0x20 || byte == 0x09, part == 0, counts[0] == 0 {
+                continue
+            } else {
+                return nil
+            }
+        }
+        let (year, month, day) = (digits[0], digits[1], digits[2])
+        guard part == 2, counts[0] == 4, counts[1] == 2, counts[2] == 2, (1...12).contains(month),
+            (1...31).contains(day),
+            (1...9999).contains(year)
         else { return nil }
         return String(daysFromCivil(year: year, month: month, day: day) * 86_400_000)
     }
@@ -194,7 +272,18 @@ enum ConversionTables {
 extension String {
     /// The string without leading and trailing ASCII whitespace.
     func trimmingSpaces() -> String {
-        trimmingCharacters(in: " \t\n\r\u{0C}")
+        let utf8 = self.utf8
+        guard let first = utf8.first, let last = utf8.last else { return self }
+        if !Self.isSpace(first), !Self.isSpace(last) { return self }
+        var start = utf8.startIndex
+        var end = utf8.endIndex
+        while start < end, Self.isSpace(utf8[start]) { start = utf8.index(after: start) }
+        while end > start, Self.isSpace(utf8[utf8.index(before: end)]) { end = utf8.index(before: end) }
+        return String(self[start..<end])
+    }
+
+    private static func isSpace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D || byte == 0x0C
     }
 
     func trimmingCharacters(in characters: String) -> String {

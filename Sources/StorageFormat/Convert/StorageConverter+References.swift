@@ -235,7 +235,13 @@ extension ConversionRun {
             flow.template.type = "caption"
             walkChildren(of: caption, marks: [], flow: &flow, inParagraph: true)
             flushInline(&flow)
+            // Captions take fewer inline nodes than paragraphs: others are kept as their text.
             let inline = flow.blocks.flatMap { $0.type == "caption" ? ($0.content ?? []) : inlineContent(of: [$0]) }
+                .map { node -> ADFNode in
+                    guard node.type == "inlineExtension" || node.type == "mediaInline" else { return node }
+                    let text = ADFText.plainText(of: node).trimmingSpaces()
+                    return ADFNode.text(text.isEmpty ? node.type : text)
+                }
             if !inline.isEmpty { content.append(ADFNode("caption", content: inline)) }
         }
         return fit(ADFNode("mediaSingle", attrs: attrs, content: content), source: element, in: container)

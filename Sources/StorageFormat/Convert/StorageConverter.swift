@@ -31,19 +31,19 @@ public struct StorageConverter: Sendable {
 
     public func convert(_ tree: StorageTree) -> ConversionResult {
         var run = ConversionRun(tree: tree, context: context)
-        let content = run.convertDocument()
-        let document = ADFDocument(content: content)
-        var issues = ADFValidator.validate(document)
-        var final = document
+        // Each top-level group is validated as it is emitted (the document's content model has
+        // no rule across siblings, so that is the whole document's validation, done once).
+        var (content, issues) = run.convertDocument()
         if !issues.isEmpty {
             // A converter bug must not publish an invalid page: keep it all as legacy content.
             run.note(
                 .fallback, "invalid-document",
                 "the converted page did not validate (\(issues[0])); kept as legacy content", at: StorageTree.root)
-            final = ADFDocument(content: [run.legacyContent(tree.sourceText(of: StorageTree.root))])
-            issues = ADFValidator.validate(final)
+            content = [run.legacyContent(tree.sourceText(of: StorageTree.root))]
+            issues = ADFValidator.issues(content, in: .doc)
         }
-        return ConversionResult(document: final, diagnostics: run.diagnostics, validationIssues: issues)
+        return ConversionResult(
+            document: ADFDocument(content: content), diagnostics: run.diagnostics, validationIssues: issues)
     }
 }
 
@@ -77,6 +77,7 @@ struct ConversionRun {
     var diagnostics: [ConversionDiagnostic] = []
     /// Set while a table is converted for a `nested-table` payload.
     var insideNestedTable = false
+    private var lineStarts: [Int] = []
     private var idCounter: UInt64 = 0
     private let idSeed: UInt64
 
@@ -101,55 +102,59 @@ struct ConversionRun {
         diagnostics.append(
             ConversionDiagnostic(
                 kind: kind, code: code, message: message, path: tree.path(of: index),
-                line: tree.line(ofOffset: tree[index].sourceStart)))
+                line: line(ofOffset: tree[index].sourceStart)))
     }
 
     /// A deterministic UUID-shaped id: the same page converts to the same ids every time.
     mutating func newId() -> String {
         idCounter += 1
         var x = idSeed &+ idCounter &* 0x9E37_79B9_7F4A_7C15
-        var words: [UInt64] = []
+        let hex: [UInt8] = Array("0123456789abcdef".utf8)
+        var bytes = [UInt8](repeating: 0x2D, count: 36)
+        var position = 0
         for _ in 0..<2 {
             x = (x ^ (x >> 30)) &* 0xBF58_476D_1CE4_E5B9
             x = (x ^ (x >> 27)) &* 0x94D0_49BB_1331_11EB
             x ^= x >> 31
-            words.append(x)
+            for shift in stride(from: 60, through: 0, by: -4) {
+                if position == 8 || position == 13 || position == 18 || position == 23 { position += 1 }
+                bytes[position] = hex[Int((x >> UInt64(shift)) & 0xF)]
+                position += 1
+            }
         }
-        let hex = words.map { word -> String in
-            let digits = String(word, radix: 16)
-            return String(repeating: "0", count: 16 - digits.count) + digits
-        }.joined()
-        let characters = Array(hex)
-        return String(characters[0..<8]) + "-" + String(characters[8..<12]) + "-4" + String(characters[13..<16]) + "-a"
-            + String(characters[17..<20]) + "-" + String(characters[20..<32])
+        bytes[14] = 0x34  // version 4
+        bytes[19] = 0x61  // variant
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     // MARK: document
 
-    mutating func convertDocument() -> [ADFNode] {
+    mutating func convertDocument() -> (content: [ADFNode], issues: [ADFValidationIssue]) {
         for parse in tree.diagnostics {
             diagnostics.append(
                 ConversionDiagnostic(
                     kind: .parseRecovery, code: parse.code.rawValue, message: parse.message,
-                    path: "byte \(parse.offset)", line: tree.line(ofOffset: parse.offset)))
+                    path: tree.path(of: tree.element(containing: parse.offset)) + " (byte \(parse.offset))",
+                    line: line(ofOffset: parse.offset)))
         }
         var flow = Flow(.doc)
-        var output: [ADFNode] = []
+        var replacements: [(range: Range<Int>, node: ADFNode)] = []
+        var remaining: [ADFValidationIssue] = []
         var groupStart = 0
         var consumed = 0
         func settle(_ run: inout ConversionRun, _ flow: inout Flow, end: Int) {
             guard flow.blocks.count > consumed else { return }
-            let group = Array(flow.blocks[consumed...])
+            let range = consumed..<flow.blocks.count
             consumed = flow.blocks.count
-            if ADFValidator.issues(group, in: .doc).isEmpty {
-                output.append(contentsOf: group)
-            } else {
+            if !ADFValidator.issues(flow.blocks, range: range, in: .doc).isEmpty {
                 let start = min(groupStart, end)
                 let source = String(decoding: run.tree.source[start..<end], as: UTF8.self)
                 run.note(
                     .fallback, "invalid-subtree", "content that would not validate was kept as legacy content",
                     at: StorageTree.root)
-                output.append(run.legacyContent(source))
+                let legacy = run.legacyContent(source)
+                remaining += ADFValidator.issues([legacy], in: .doc)
+                replacements.append((range, legacy))
             }
         }
         for child in tree.children(of: StorageTree.root) {
@@ -162,7 +167,26 @@ struct ConversionRun {
         }
         flushInline(&flow)
         settle(&self, &flow, end: tree.source.count)
-        return output
+        var output = flow.blocks
+        for replacement in replacements.reversed() {
+            output.replaceSubrange(replacement.range, with: [replacement.node])
+        }
+        return (output, remaining)
+    }
+
+    /// The 1-based line of a byte offset; the line index is built once per document, on first use.
+    mutating func line(ofOffset offset: Int) -> Int {
+        if lineStarts.isEmpty {
+            lineStarts = [0]
+            for (index, byte) in tree.source.enumerated() where byte == 0x0A { lineStarts.append(index + 1) }
+        }
+        var low = 0
+        var high = lineStarts.count - 1
+        while low < high {
+            let middle = (low + high + 1) / 2
+            if lineStarts[middle] <= offset { low = middle } else { high = middle - 1 }
+        }
+        return low + 1
     }
 
     /// Converts the children of `element` as the content of `container`.
@@ -226,6 +250,9 @@ struct ConversionRun {
         var collapsed: String
         if preserve {
             collapsed = text
+        } else if let plain = Self.alreadyCollapsed(text, afterSpace: flow.lastWasSpace) {
+            collapsed = text
+            flow.lastWasSpace = plain
         } else {
             var bytes: [UInt8] = []
             var changed = false
@@ -251,11 +278,34 @@ struct ConversionRun {
         if collapsed.isEmpty { return }
         if preserve { flow.lastWasSpace = collapsed.hasSuffix(" ") }
         let markList: [ADFMark]? = marks.isEmpty ? nil : marks
-        if let last = flow.inlines.last, last.type == "text", last.marks == markList {
-            flow.inlines[flow.inlines.count - 1].text = (last.text ?? "") + collapsed
+        let lastIndex = flow.inlines.count - 1
+        if lastIndex >= 0, flow.inlines[lastIndex].type == "text", flow.inlines[lastIndex].marks == markList {
+            flow.inlines[lastIndex].text?.append(collapsed)
         } else {
             flow.inlines.append(ADFNode("text", marks: markList, text: collapsed))
         }
+    }
+
+    /// `nil` when whitespace in `text` must be collapsed; otherwise whether it ends with a space.
+    static func alreadyCollapsed(_ text: String, afterSpace: Bool) -> Bool? {
+        var text = text
+        return text.withUTF8 { collapsedState($0, afterSpace: afterSpace) }
+    }
+
+    private static func collapsedState(_ utf8: UnsafeBufferPointer<UInt8>, afterSpace: Bool) -> Bool? {
+        guard !utf8.isEmpty else { return nil }
+        var previousSpace = afterSpace
+        for byte in utf8 {
+            if byte == 0x20 {
+                if previousSpace { return nil }
+                previousSpace = true
+            } else if byte == 0x0A || byte == 0x09 || byte == 0x0D || byte == 0x0C {
+                return nil
+            } else {
+                previousSpace = false
+            }
+        }
+        return previousSpace
     }
 
     /// Closes the paragraph being built. `explicit` keeps an empty `<p></p>` as an empty paragraph.
@@ -263,11 +313,6 @@ struct ConversionRun {
         trimTrailingSpace(&flow.inlines)
         let hasContent = !flow.inlines.isEmpty
         if hasContent || (explicit && flow.produced == 0) {
-            if flow.container == .taskList || flow.container == .list || flow.container == .table {
-                flow.inlines = []
-                flow.lastWasSpace = true
-                return
-            }
             var node = ADFNode(flow.template.type, attrs: flow.template.attrs)
             if hasContent { node.content = flow.inlines }
             if !flow.template.marks.isEmpty { node.marks = flow.template.marks }
@@ -279,64 +324,168 @@ struct ConversionRun {
 
     // MARK: walking
 
+    /// What an element is to the converter: one hash lookup instead of a chain of string compares.
+    enum ElementKind {
+        case paragraph, heading, lineBreak, rule, blockquote, list, table, preformatted, taskList, layout, adfExtension,
+            macro, image, htmlImage, transparentBlock, strong, emphasis, underline, strike, code, subsup, span, anchor,
+            link, emoticon, time, inlineComment, placeholder, ignored
+    }
+
+    static let elementKinds: [String: ElementKind] = [
+        "p": .paragraph,
+        "h1": .heading,
+        "h2": .heading,
+        "h3": .heading,
+        "h4": .heading,
+        "h5": .heading,
+        "h6": .heading,
+        "br": .lineBreak,
+        "hr": .rule,
+        "blockquote": .blockquote,
+        "ul": .list,
+        "ol": .list,
+        "table": .table,
+        "pre": .preformatted,
+        "ac:task-list": .taskList,
+        "ac:layout": .layout,
+        "ac:adf-extension": .adfExtension,
+        "ac:structured-macro": .macro,
+        "ac:macro": .macro,
+        "ac:image": .image,
+        "img": .htmlImage,
+        "div": .transparentBlock,
+        "section": .transparentBlock,
+        "article": .transparentBlock,
+        "header": .transparentBlock,
+        "footer": .transparentBlock,
+        "main": .transparentBlock,
+        "aside": .transparentBlock,
+        "nav": .transparentBlock,
+        "li": .transparentBlock,
+        "dl": .transparentBlock,
+        "dd": .transparentBlock,
+        "dt": .transparentBlock,
+        "figure": .transparentBlock,
+        "figcaption": .transparentBlock,
+        "form": .transparentBlock,
+        "fieldset": .transparentBlock,
+        "address": .transparentBlock,
+        "details": .transparentBlock,
+        "summary": .transparentBlock,
+        "tbody": .transparentBlock,
+        "thead": .transparentBlock,
+        "tfoot": .transparentBlock,
+        "tr": .transparentBlock,
+        "td": .transparentBlock,
+        "th": .transparentBlock,
+        "caption": .transparentBlock,
+        "ac:rich-text-body": .transparentBlock,
+        "ac:layout-section": .transparentBlock,
+        "ac:layout-cell": .transparentBlock,
+        "center": .transparentBlock,
+        "strong": .strong,
+        "b": .strong,
+        "em": .emphasis,
+        "i": .emphasis,
+        "cite": .emphasis,
+        "dfn": .emphasis,
+        "var": .emphasis,
+        "u": .underline,
+        "ins": .underline,
+        "s": .strike,
+        "del": .strike,
+        "strike": .strike,
+        "code": .code,
+        "tt": .code,
+        "kbd": .code,
+        "samp": .code,
+        "sub": .subsup,
+        "sup": .subsup,
+        "span": .span,
+        "font": .span,
+        "small": .span,
+        "big": .span,
+        "mark": .span,
+        "abbr": .span,
+        "q": .span,
+        "label": .span,
+        "nobr": .span,
+        "a": .anchor,
+        "ac:link": .link,
+        "ac:emoticon": .emoticon,
+        "ac:hipchat-emoticon": .emoticon,
+        "time": .time,
+        "ac:inline-comment-marker": .inlineComment,
+        "ac:placeholder": .placeholder,
+        "script": .ignored,
+        "style": .ignored,
+        "colgroup": .ignored,
+        "col": .ignored,
+        "meta": .ignored,
+        "link": .ignored,
+        "ac:parameter": .ignored,
+        "ac:task-id": .ignored,
+        "ac:task-uuid": .ignored,
+        "ac:task-status": .ignored,
+        "ac:adf-attribute": .ignored,
+    ]
+
     mutating func walk(_ index: Int, marks: [ADFMark], flow: inout Flow, inParagraph: Bool) {
-        let node = tree[index]
-        switch node.kind {
+        switch tree.nodes[index].kind {
         case .text:
-            appendText(node.text, marks: marks, preserve: false, flow: &flow)
+            appendText(tree.nodes[index].text, marks: marks, preserve: false, flow: &flow)
             return
         case .cdata:
-            appendText(node.text, marks: marks, preserve: true, flow: &flow)
+            appendText(tree.nodes[index].text, marks: marks, preserve: true, flow: &flow)
             return
         case .element: break
         }
-        switch node.name {
-        case "p": paragraph(index, marks: marks, flow: &flow, headingLevel: nil)
-        case "h1", "h2", "h3", "h4", "h5", "h6":
-            let level = Int(node.name.utf8.last.map { $0 - 0x30 } ?? 1)
+        let name = tree.nodes[index].name
+        switch Self.elementKinds[name] {
+        case .paragraph: paragraph(index, marks: marks, flow: &flow, headingLevel: nil)
+        case .heading:
+            let level = Int(name.utf8.last.map { $0 - 0x30 } ?? 1)
             paragraph(index, marks: marks, flow: &flow, headingLevel: level)
-        case "br": appendHardBreak(to: &flow)
-        case "hr": appendBlock(fit(ADFNode("rule"), source: index, in: flow.container), to: &flow)
-        case "blockquote": appendBlocks(blockquote(index, in: flow.container), to: &flow)
-        case "ul", "ol": appendBlocks(list(index, in: flow.container), to: &flow)
-        case "table": appendBlocks(table(index, in: flow.container), to: &flow)
-        case "pre": appendBlock(preformatted(index, in: flow.container), to: &flow)
-        case "ac:task-list": appendBlocks(taskList(index, in: flow.container), to: &flow)
-        case "ac:layout": appendBlocks(layout(index, in: flow.container), to: &flow)
-        case "ac:adf-extension": appendBlocks(adfExtension(index, in: flow.container), to: &flow)
-        case "ac:structured-macro", "ac:macro": macro(index, marks: marks, flow: &flow, inParagraph: inParagraph)
-        case "ac:image": appendBlocks(image(index, in: flow.container), to: &flow)
-        case "img": appendBlocks(htmlImage(index, in: flow.container), to: &flow)
-        case "div", "section", "article", "header", "footer", "main", "aside", "nav", "li", "dl", "dd", "dt",
-            "figure", "figcaption", "form", "fieldset", "address", "details", "summary", "tbody", "thead", "tfoot",
-            "tr", "td", "th", "caption", "ac:rich-text-body", "ac:layout-section", "ac:layout-cell", "center":
+        case .lineBreak: appendHardBreak(to: &flow)
+        case .rule: appendBlock(fit(ADFNode("rule"), source: index, in: flow.container), to: &flow)
+        case .blockquote: appendBlocks(blockquote(index, in: flow.container), to: &flow)
+        case .list: appendBlocks(list(index, in: flow.container), to: &flow)
+        case .table: appendBlocks(table(index, in: flow.container), to: &flow)
+        case .preformatted: appendBlock(preformatted(index, in: flow.container), to: &flow)
+        case .taskList: appendBlocks(taskList(index, in: flow.container), to: &flow)
+        case .layout: appendBlocks(layout(index, in: flow.container), to: &flow)
+        case .adfExtension: appendBlocks(adfExtension(index, in: flow.container), to: &flow)
+        case .macro: macro(index, marks: marks, flow: &flow, inParagraph: inParagraph)
+        case .image: appendBlocks(image(index, in: flow.container), to: &flow)
+        case .htmlImage: appendBlocks(htmlImage(index, in: flow.container), to: &flow)
+        case .transparentBlock:
             flushInline(&flow)
             walkChildren(of: index, marks: marks, flow: &flow, inParagraph: false)
             flushInline(&flow)
-        case "strong", "b":
+        case .strong:
             walkChildren(
                 of: index, marks: adding(ADFMark("strong"), to: marks, at: index), flow: &flow, inParagraph: true)
-        case "em", "i", "cite", "dfn", "var":
+        case .emphasis:
             walkChildren(of: index, marks: adding(ADFMark("em"), to: marks, at: index), flow: &flow, inParagraph: true)
-        case "u", "ins":
+        case .underline:
             walkChildren(
                 of: index, marks: adding(ADFMark("underline"), to: marks, at: index), flow: &flow, inParagraph: true)
-        case "s", "del", "strike":
+        case .strike:
             walkChildren(
                 of: index, marks: adding(ADFMark("strike"), to: marks, at: index), flow: &flow, inParagraph: true)
-        case "code", "tt", "kbd", "samp":
+        case .code:
             walkChildren(
                 of: index, marks: adding(ADFMark("code"), to: marks, at: index), flow: &flow, inParagraph: true)
-        case "sub", "sup":
-            let mark = ADFMark("subsup", attrs: ["type": .string(node.name)])
+        case .subsup:
+            let mark = ADFMark("subsup", attrs: ["type": .string(name)])
             walkChildren(of: index, marks: adding(mark, to: marks, at: index), flow: &flow, inParagraph: true)
-        case "span", "font", "small", "big", "mark", "abbr", "q", "label", "nobr":
+        case .span:
             walkChildren(of: index, marks: styleMarks(index, base: marks), flow: &flow, inParagraph: true)
-        case "a": anchorElement(index, marks: marks, flow: &flow)
-        case "ac:link": link(index, marks: marks, flow: &flow)
-        case "ac:emoticon", "ac:hipchat-emoticon": appendInline(emoji(index), to: &flow)
-        case "time": time(index, marks: marks, flow: &flow)
-        case "ac:inline-comment-marker":
+        case .anchor: anchorElement(index, marks: marks, flow: &flow)
+        case .link: link(index, marks: marks, flow: &flow)
+        case .emoticon: appendInline(emoji(index), to: &flow)
+        case .time: time(index, marks: marks, flow: &flow)
+        case .inlineComment:
             var inner = marks
             if let reference = tree.attribute("ac:ref", of: index), !reference.isEmpty {
                 inner = adding(
@@ -344,21 +493,20 @@ struct ConversionRun {
                     to: marks, at: index)
             }
             walkChildren(of: index, marks: inner, flow: &flow, inParagraph: true)
-        case "ac:placeholder":
+        case .placeholder:
             let text = tree.textContent(of: index).trimmingSpaces()
             if !text.isEmpty { appendInline(ADFNode("placeholder", attrs: ["text": .string(text)]), to: &flow) }
-        case "script", "style", "colgroup", "col", "meta", "link", "ac:parameter", "ac:task-id", "ac:task-uuid",
-            "ac:task-status", "ac:adf-attribute":
+        case .ignored:
             break
-        default:
-            if node.name.hasPrefix("ri:") {
+        case nil:
+            if name.hasPrefix("ri:") {
                 note(
                     .droppedAttribute, "stray-resource",
-                    "<\(node.name)> outside a link, image or macro has no meaning and was left out", at: index)
+                    "<\(name)> outside a link, image or macro has no meaning and was left out", at: index)
                 return
             }
-            if node.name.contains(":") {
-                note(.droppedAttribute, "unknown-element", "<\(node.name)> is not known; its text was kept", at: index)
+            if name.contains(":") {
+                note(.droppedAttribute, "unknown-element", "<\(name)> is not known; its text was kept", at: index)
             }
             walkChildren(of: index, marks: marks, flow: &flow, inParagraph: inParagraph)
         }
@@ -368,8 +516,10 @@ struct ConversionRun {
 
     /// Adds `mark` under ADF's rules: `code` only combines with `link` and `annotation`;
     /// an inner mark of the same type replaces the outer one.
+    static let codeCompatible: Set<String> = ["link", "annotation", "code"]
+
     mutating func adding(_ mark: ADFMark, to marks: [ADFMark], at index: Int) -> [ADFMark] {
-        let codeCompatible: Set<String> = ["link", "annotation", "code"]
+        let codeCompatible = Self.codeCompatible
         var result = marks
         if mark.type == "code" {
             let dropped = result.filter { !codeCompatible.contains($0.type) }

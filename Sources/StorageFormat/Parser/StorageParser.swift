@@ -26,8 +26,52 @@ public enum StorageParser {
     }
 }
 
-private let voidElements: Set<String> = [
+/// HTML elements that never have content (`<br>`, `<img>` …), as names packed into integers
+/// so the check costs a few integer compares per tag.
+private let voidElementCodes: [UInt64] = [
     "br", "hr", "img", "col", "input", "meta", "link", "area", "base", "wbr", "source", "embed", "param", "track",
+].map(packedName)
+
+private func packedName(_ name: String) -> UInt64 {
+    name.utf8.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+}
+
+/// Start tags that can close an open element (`<li>` in an `<li>` …), packed the same way.
+private let impliedEndCodes: [UInt64] = ["li", "td", "th", "tr", "tbody", "thead", "tfoot", "p"].map(packedName)
+
+/// Element and attribute names that recur on every page, by byte length.
+private let internedNames: [[(bytes: [UInt8], name: String)]] = {
+    let names = [
+        "ac:structured-macro", "ac:parameter", "ac:name", "ac:rich-text-body", "ac:plain-text-body", "ac:link",
+        "ri:page", "ri:content-title", "ri:space-key", "ac:plain-text-link-body", "ac:link-body", "ri:user",
+        "ri:userkey", "ri:attachment", "ri:filename", "ac:image", "ri:url", "ri:value", "ac:schema-version",
+        "ac:macro-id", "ac:task-list", "ac:task", "ac:task-id", "ac:task-status", "ac:task-body", "ac:layout",
+        "ac:layout-section", "ac:layout-cell", "ac:type", "ac:emoticon", "ac:inline-comment-marker", "ac:ref",
+        "ac:default-parameter", "ac:macro", "ac:width", "ac:height", "ac:align", "ac:alt", "ac:caption",
+        "ac:anchor", "data-highlight-colour", "colgroup", "blockquote", "datetime", "ac:placeholder",
+        "ac:adf-extension", "ac:adf-node", "ac:adf-attribute", "ac:adf-content", "ac:adf-fallback",
+        "ac:task-uuid", "ri:blog-post", "ri:space", "ri:account-id", "ri:username", "data-layout",
+    ]
+    var table = Array(repeating: [(bytes: [UInt8], name: String)](), count: 32)
+    for name in names where name.utf8.count < 32 { table[name.utf8.count].append((Array(name.utf8), name)) }
+    return table
+}()
+
+/// The most frequent named references in storage bodies, by their name packed into an integer.
+private let commonEntities: [(UInt64, String)] = [
+    ("nbsp", "\u{A0}"), ("amp", "&"), ("lt", "<"), ("gt", ">"), ("quot", "\""), ("rsquo", "\u{2019}"),
+    ("lsquo", "\u{2018}"), ("ldquo", "\u{201C}"), ("rdquo", "\u{201D}"), ("ndash", "\u{2013}"),
+    ("mdash", "\u{2014}"), ("hellip", "\u{2026}"), ("apos", "'"), ("copy", "\u{A9}"),
+].map { name, value in (name.utf8.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }, value) }
+
+/// For a start tag, the open elements it closes and the elements that stop the search.
+private let impliedEndScopes: [String: (closes: Set<String>, stops: Set<String>)] = [
+    "li": (["li"], ["ul", "ol", "table"]),
+    "td": (["td", "th"], ["tr", "table"]), "th": (["td", "th"], ["tr", "table"]),
+    "tr": (["tr"], ["table", "tbody", "thead", "tfoot"]),
+    "tbody": (["tbody", "thead", "tfoot"], ["table"]), "thead": (["tbody", "thead", "tfoot"], ["table"]),
+    "tfoot": (["tbody", "thead", "tfoot"], ["table"]),
+    "p": (["p"], []),
 ]
 
 private enum Byte {
@@ -54,20 +98,66 @@ private enum Byte {
 private struct TreeBuilder {
     let source: [UInt8]
     var nodes: [StorageTree.Node] = []
+    var attributes: [StorageTree.Attribute] = []
     var diagnostics: [ParseDiagnostic] = []
     var droppedDiagnostics = 0
     var stack: [Int] = [0]
     var nameBuffer: [UInt8] = []
+    var lastNameCode: UInt64 = 0
 
     init(source: [UInt8]) {
         self.source = source
         nodes.reserveCapacity(source.count / 24 + 4)
         nodes.append(
             StorageTree.Node(
-                kind: .element, name: "#fragment", attributes: [], text: "", parent: -1, sourceStart: 0,
+                kind: .element, name: "#fragment", attributeStart: 0, attributeCount: 0, text: "", parent: -1,
+                sourceStart: 0,
                 sourceEnd: source.count))
-        if String(validating: source, as: UTF8.self) == nil {
+        if !Self.isValidUTF8(source) {
             report(.invalidUTF8, "the body is not valid UTF-8; invalid bytes were replaced by U+FFFD", at: 0)
+        }
+    }
+
+    /// Well-formed UTF-8 (no overlong forms, surrogates or values above U+10FFFF), checked
+    /// without building a string; ASCII runs cost one comparison per byte.
+    static func isValidUTF8(_ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBufferPointer { buffer in
+            var index = 0
+            let count = buffer.count
+            guard let base = buffer.baseAddress else { return true }
+            let raw = UnsafeRawPointer(base)
+            while index < count {
+                // Eight ASCII bytes at a time.
+                while index + 8 <= count,
+                    raw.loadUnaligned(fromByteOffset: index, as: UInt64.self) & 0x8080_8080_8080_8080 == 0
+                {
+                    index += 8
+                }
+                guard index < count else { break }
+                let lead = buffer[index]
+                if lead < 0x80 {
+                    index += 1
+                    continue
+                }
+                let length: Int
+                let minimum: UInt32
+                var scalar: UInt32
+                switch lead {
+                case 0xC2...0xDF: (length, minimum, scalar) = (2, 0x80, UInt32(lead & 0x1F))
+                case 0xE0...0xEF: (length, minimum, scalar) = (3, 0x800, UInt32(lead & 0x0F))
+                case 0xF0...0xF4: (length, minimum, scalar) = (4, 0x10000, UInt32(lead & 0x07))
+                default: return false
+                }
+                guard index + length <= count else { return false }
+                for offset in 1..<length {
+                    let byte = buffer[index + offset]
+                    guard byte & 0xC0 == 0x80 else { return false }
+                    scalar = scalar << 6 | UInt32(byte & 0x3F)
+                }
+                if scalar < minimum || scalar > 0x10FFFF || (0xD800...0xDFFF).contains(scalar) { return false }
+                index += length
+            }
+            return true
         }
     }
 
@@ -93,7 +183,7 @@ private struct TreeBuilder {
                     code: diagnostics.last?.code ?? .unclosedElement,
                     message: "\(droppedDiagnostics) further parse recoveries were not listed", offset: source.count))
         }
-        return StorageTree(nodes: nodes, source: source, diagnostics: diagnostics)
+        return StorageTree(nodes: nodes, attributes: attributes, source: source, diagnostics: diagnostics)
     }
 
     // MARK: tree
@@ -123,7 +213,8 @@ private struct TreeBuilder {
         }
         _ = append(
             StorageTree.Node(
-                kind: kind, name: "", attributes: [], text: text, parent: Int32(parent), sourceStart: start,
+                kind: kind, name: "", attributeStart: 0, attributeCount: 0, text: text, parent: Int32(parent),
+                sourceStart: start,
                 sourceEnd: end))
     }
 
@@ -222,21 +313,40 @@ private struct TreeBuilder {
 
     mutating func readName(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> (String, Int) {
         var index = start
-        nameBuffer.removeAll(keepingCapacity: true)
+        var hasUpper = false
+        var packed: UInt64 = 0
         while index < bytes.count {
             let b = bytes[index]
             if Byte.isSpace(b) || b == Byte.greaterThan || b == Byte.slash || b == Byte.equals { break }
-            nameBuffer.append(b >= 0x41 && b <= 0x5A ? b | 0x20 : b)
+            if b >= 0x41 && b <= 0x5A { hasUpper = true }
+            packed = packed << 8 | UInt64(b >= 0x41 && b <= 0x5A ? b | 0x20 : b)
             index += 1
         }
-        return (String(decoding: nameBuffer, as: UTF8.self), index)
+        // The lower-cased name packed into an integer when it is short (tag checks compare integers).
+        lastNameCode = index - start <= 8 ? packed : 0
+        let length = index - start
+        guard !hasUpper else {
+            nameBuffer.removeAll(keepingCapacity: true)
+            for b in bytes[start..<index] { nameBuffer.append(b >= 0x41 && b <= 0x5A ? b | 0x20 : b) }
+            return (String(decoding: nameBuffer, as: UTF8.self), index)
+        }
+        // Common names are shared instead of allocated (most storage names are longer than
+        // the 15 bytes a String stores inline).
+        if length < internedNames.count {
+            candidates: for candidate in internedNames[length] {
+                for offset in 0..<length where candidate.bytes[offset] != bytes[start + offset] { continue candidates }
+                return (candidate.name, index)
+            }
+        }
+        return (String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self), index)
     }
 
     mutating func startTag(_ bytes: UnsafeBufferPointer<UInt8>, at start: Int) -> Int {
         let count = bytes.count
         let (name, afterName) = readName(bytes, from: start + 1)
+        let nameCode = lastNameCode
         var index = afterName
-        var attributes: [StorageTree.Attribute] = []
+        let attributeStart = attributes.count
         var selfClosing = false
         var closed = false
         while index < count {
@@ -292,7 +402,7 @@ private struct TreeBuilder {
                     index = end
                 }
             }
-            if attributes.contains(where: { $0.name == attributeName }) {
+            if attributes[attributeStart...].contains(where: { $0.name == attributeName }) {
                 report(
                     .duplicateAttribute, "<\(name)> repeats the attribute \(attributeName); the first value was kept",
                     at: start)
@@ -301,16 +411,19 @@ private struct TreeBuilder {
             }
         }
         if !closed {
+            attributes.removeSubrange(attributeStart...)
             report(.unterminatedTag, "the tag <\(name) is cut off by the end of the body and was ignored", at: start)
             return count
         }
-        closeImplied(before: name, at: start)
+        if impliedEndCodes.contains(nameCode) { closeImplied(before: name, at: start) }
         let parent = stack[stack.count - 1]
         let node = append(
             StorageTree.Node(
-                kind: .element, name: name, attributes: attributes, text: "", parent: Int32(parent), sourceStart: start,
+                kind: .element, name: name, attributeStart: Int32(attributeStart),
+                attributeCount: Int32(attributes.count - attributeStart), text: "", parent: Int32(parent),
+                sourceStart: start,
                 sourceEnd: index))
-        if selfClosing || voidElements.contains(name) { return index }
+        if selfClosing || voidElementCodes.contains(nameCode) { return index }
         if stack.count > StorageParser.maximumDepth {
             report(
                 .tooDeep,
@@ -325,16 +438,8 @@ private struct TreeBuilder {
     /// HTML's implied end tags, applied only where XHTML would be broken anyway:
     /// an `<li>` directly inside an open `<li>`, a cell inside a cell, a row inside a row.
     mutating func closeImplied(before name: String, at offset: Int) {
-        let scope: (closes: Set<String>, stops: Set<String>)
-        switch name {
-        case "li": scope = (["li"], ["ul", "ol", "table"])
-        case "td", "th": scope = (["td", "th"], ["tr", "table"])
-        case "tr": scope = (["tr"], ["table", "tbody", "thead", "tfoot"])
-        case "tbody", "thead", "tfoot": scope = (["tbody", "thead", "tfoot"], ["table"])
-        case "p":
-            if nodes[stack[stack.count - 1]].name == "p" { scope = (["p"], []) } else { return }
-        default: return
-        }
+        guard name.utf8.count <= 5, let scope = impliedEndScopes[name] else { return }
+        if name == "p", nodes[stack[stack.count - 1]].name != "p" { return }
         var depth = stack.count - 1
         while depth > 0 {
             let open = nodes[stack[depth]].name
@@ -353,10 +458,11 @@ private struct TreeBuilder {
 
     mutating func endTag(_ bytes: UnsafeBufferPointer<UInt8>, at start: Int) -> Int {
         let (name, afterName) = readName(bytes, from: start + 2)
+        let nameCode = lastNameCode
         var index = afterName
         while index < bytes.count, bytes[index] != Byte.greaterThan { index += 1 }
         let end = min(index + 1, bytes.count)
-        if name.isEmpty || voidElements.contains(name) {
+        if name.isEmpty || voidElementCodes.contains(nameCode) {
             report(.strayEndTag, "the end tag </\(name)> has no matching start tag and was ignored", at: start)
             return end
         }
@@ -403,6 +509,14 @@ private struct TreeBuilder {
         return String(decoding: out, as: UTF8.self)
     }
 
+    func commonEntity(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) -> String? {
+        guard end - start <= 8 else { return nil }
+        var packed: UInt64 = 0
+        for index in start..<end { packed = packed << 8 | UInt64(bytes[index]) }
+        for (key, value) in commonEntities where key == packed { return value }
+        return nil
+    }
+
     mutating func characterReference(_ bytes: UnsafeBufferPointer<UInt8>, at start: Int, end: Int) -> (String, Int)? {
         var index = start + 1
         guard index < end else { return nil }
@@ -445,6 +559,8 @@ private struct TreeBuilder {
         }
         guard nameEnd > index else { return nil }
         if nameEnd < end, bytes[nameEnd] == Byte.semicolon {
+            // The entities storage uses all the time, without building a key.
+            if let common = commonEntity(bytes, from: index, to: nameEnd) { return (common, nameEnd + 1) }
             let key = String(decoding: UnsafeBufferPointer(rebasing: bytes[index...nameEnd]), as: UTF8.self)
             if let value = HTMLEntities.table[key] { return (value, nameEnd + 1) }
         }

@@ -21,7 +21,9 @@ public struct StorageTree: Sendable {
         public var kind: Kind
         /// Element name (lower-case, with prefix); empty for text.
         public var name: String
-        public var attributes: [Attribute]
+        /// The element's attributes: `attributeCount` entries of ``StorageTree/attributes`` from `attributeStart`.
+        public var attributeStart: Int32
+        public var attributeCount: Int32
         /// Decoded text for text and CDATA nodes.
         public var text: String
         public var parent: Int32
@@ -36,6 +38,8 @@ public struct StorageTree: Sendable {
     public static let root = 0
 
     public internal(set) var nodes: [Node]
+    /// Attributes of all elements, each element's in one run (one array for the whole body).
+    public internal(set) var attributes: [Attribute]
     /// The bytes the tree was parsed from.
     public let source: [UInt8]
     /// Every recovery the parser made, in source order.
@@ -45,13 +49,17 @@ public struct StorageTree: Sendable {
 
     /// The value of `name` on element `index`, if present.
     public func attribute(_ name: String, of index: Int) -> String? {
-        for attribute in nodes[index].attributes where attribute.name == name { return attribute.value }
+        let node = nodes[index]
+        let start = Int(node.attributeStart)
+        for position in start..<(start + Int(node.attributeCount)) where attributes[position].name == name {
+            return attributes[position].value
+        }
         return nil
     }
 
     /// The indices of the children of `index`, in order.
     public func children(of index: Int) -> ChildSequence {
-        ChildSequence(tree: self, first: Int(nodes[index].firstChild))
+        ChildSequence(nodes: nodes, first: Int(nodes[index].firstChild))
     }
 
     /// The first child element of `index` named `name`.
@@ -116,6 +124,24 @@ public struct StorageTree: Sendable {
         return "/" + components.reversed().joined(separator: "/")
     }
 
+    /// The innermost element whose source contains `offset` (the fragment root if none does).
+    /// Nodes are stored in source order, so this is a binary search and a walk up the parents.
+    public func element(containing offset: Int) -> Int {
+        var low = 0
+        var high = nodes.count - 1
+        while low < high {
+            let middle = (low + high + 1) / 2
+            if nodes[middle].sourceStart <= offset { low = middle } else { high = middle - 1 }
+        }
+        var current = low
+        while current > 0 {
+            let node = nodes[current]
+            if node.kind == .element, offset < max(node.sourceEnd, node.sourceStart + 1) { return current }
+            current = Int(node.parent)
+        }
+        return StorageTree.root
+    }
+
     /// The 1-based line of a byte offset in the source.
     public func line(ofOffset offset: Int) -> Int {
         var line = 1
@@ -124,18 +150,18 @@ public struct StorageTree: Sendable {
     }
 
     public struct ChildSequence: Sequence, IteratorProtocol {
-        let tree: StorageTree
+        let nodes: [Node]
         var cursor: Int
 
-        init(tree: StorageTree, first: Int) {
-            self.tree = tree
+        init(nodes: [Node], first: Int) {
+            self.nodes = nodes
             self.cursor = first
         }
 
         public mutating func next() -> Int? {
             guard cursor >= 0 else { return nil }
             let current = cursor
-            cursor = Int(tree.nodes[current].nextSibling)
+            cursor = Int(nodes[current].nextSibling)
             return current
         }
     }
