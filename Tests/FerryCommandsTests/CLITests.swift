@@ -7,7 +7,9 @@ struct CLITests {
     func helpListsCommands() throws {
         let result = try FerryProcess.run(["--help"])
         #expect(result.status == 0)
-        for command in ["demo", "config", "convert"] {
+        for command in [
+            "demo", "config", "migrate", "status", "verify", "report", "wipe", "inspect", "sample", "convert", "twin",
+        ] {
             let line = result.stdout.split(separator: "\n").first {
                 $0.trimmingCharacters(in: .whitespaces).hasPrefix(command + " ")
             }
@@ -17,7 +19,11 @@ struct CLITests {
 
     @Test("every command's help carries an example")
     func everyCommandHasAnExample() throws {
-        for command in [["demo"], ["config", "show"], ["convert"]] {
+        for command in [
+            ["demo"], ["config", "show"], ["migrate"], ["status"], ["verify"], ["report"], ["wipe"], ["inspect"],
+            ["sample"],
+            ["convert"], ["twin", "cloud"],
+        ] {
             let result = try FerryProcess.run(command + ["--help"])
             #expect(result.status == 0)
             #expect(result.stdout.contains("Example"), "\(command) --help has no example")
