@@ -1,6 +1,7 @@
 public import FerryModel
 public import Foundation
 public import GRDB
+import GRDBSQLite
 
 /// Ferry's on-disk state: one SQLite database (WAL) in a workspace folder.
 ///
@@ -88,6 +89,8 @@ public final class StagingWriter {
         self.batchSize = batchSize
     }
 
+    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
     func begin() throws { try db.execute(sql: "BEGIN") }
     func commit() throws { try db.execute(sql: "COMMIT") }
     func rollback() throws { try db.execute(sql: "ROLLBACK") }
@@ -107,7 +110,45 @@ public final class StagingWriter {
             )
             statements[Row.table] = statement
         }
-        try statement.execute(arguments: StatementArguments(row.values))
+        // Bind and step with the C API: no intermediate argument arrays per row.
+        let handle = statement.sqliteStatement
+        sqlite3_reset(handle)
+        for (offset, value) in row.values.enumerated() {
+            let index = Int32(offset + 1)
+            switch value {
+            case nil: sqlite3_bind_null(handle, index)
+            case let text as String:
+                var text = text
+                text.withUTF8 { utf8 in
+                    _ = utf8.withMemoryRebound(to: CChar.self) { chars in
+                        if let base = chars.baseAddress {
+                            sqlite3_bind_text(handle, index, base, Int32(chars.count), Self.transient)
+                        } else {
+                            sqlite3_bind_text(handle, index, "", 0, Self.transient)
+                        }
+                    }
+                }
+            case let number as Int64: sqlite3_bind_int64(handle, index, number)
+            case let number as Int: sqlite3_bind_int64(handle, index, Int64(number))
+            case let flag as Bool: sqlite3_bind_int64(handle, index, flag ? 1 : 0)
+            case let other?:
+                switch other.databaseValue.storage {
+                case .null: sqlite3_bind_null(handle, index)
+                case .int64(let number): sqlite3_bind_int64(handle, index, number)
+                case .double(let number): sqlite3_bind_double(handle, index, number)
+                case .string(let text): sqlite3_bind_text(handle, index, text, -1, Self.transient)
+                case .blob(let data):
+                    _ = data.withUnsafeBytes {
+                        sqlite3_bind_blob(handle, index, $0.baseAddress, Int32($0.count), Self.transient)
+                    }
+                }
+            }
+        }
+        let code = sqlite3_step(handle)
+        guard code == SQLITE_DONE else {
+            throw DatabaseError(
+                resultCode: ResultCode(rawValue: code), message: db.lastErrorMessage, sql: statement.sql)
+        }
         let inserted = db.changesCount > 0
         pending += 1
         if pending >= batchSize {
