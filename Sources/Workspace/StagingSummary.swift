@@ -58,10 +58,21 @@ public struct StagingSummary: Codable, Sendable, Equatable {
         }
     }
 
+    /// Repairs grouped by kind and action, with up to five examples each.
+    public struct RepairGroup: Codable, Sendable, Equatable {
+        public var kind: String
+        public var action: String
+        public var objects: Int
+        public var examples: [String]
+    }
+
     public var totals: Counts
     public var spaces: [Counts]
     public var macros: [Macro]
+    /// Every repair; empty when the summary was made with `includeRepairs: false`
+    /// (use ``Workspace/forEachRepair(_:)`` to stream them instead).
     public var repairs: [StagedRepair]
+    public var repairGroups: [RepairGroup]
     public var export: [String: String]
 
     /// CCMA fails on a space whose XML passes 200 MB.
@@ -70,7 +81,7 @@ public struct StagingSummary: Codable, Sendable, Equatable {
 
 extension Workspace {
     /// Counts what is staged. Revisions, drafts and trash are never counted as pages.
-    public func summary() throws -> StagingSummary {
+    public func summary(includeRepairs: Bool = true) throws -> StagingSummary {
         try database.read { db in
             var spaces: [StagingSummary.Counts] = []
             let rows = try Row.fetchAll(db, sql: "SELECT id, key, name FROM staged_spaces ORDER BY key, id")
@@ -113,19 +124,50 @@ extension Workspace {
                     GROUP BY m.macro ORDER BY count DESC, name
                     """
             ).map { StagingSummary.Macro(name: $0["name"], count: $0["count"], pages: $0["pages"]) }
-            let repairs = try Row.fetchAll(
-                db, sql: "SELECT kind, class, object_id, count, action, detail FROM staged_repairs ORDER BY seq"
-            ).map {
-                StagedRepair(
-                    kind: $0["kind"], className: $0["class"], objectID: $0["object_id"], count: $0["count"],
-                    action: $0["action"], detail: $0["detail"])
+            let repairs =
+                includeRepairs
+                ? try Row.fetchAll(
+                    db, sql: "SELECT kind, class, object_id, count, action, detail FROM staged_repairs ORDER BY seq"
+                ).map(Self.repair) : []
+            var groups: [StagingSummary.RepairGroup] = []
+            for row in try Row.fetchAll(
+                db,
+                sql:
+                    "SELECT kind, action, COUNT(*) AS n FROM staged_repairs GROUP BY kind, action ORDER BY kind, action"
+            ) {
+                let kind: String = row["kind"]
+                let action: String = row["action"]
+                let examples = try String.fetchAll(
+                    db,
+                    sql: """
+                        SELECT class || ' ' || object_id FROM staged_repairs WHERE kind = ? AND action = ?
+                        ORDER BY seq LIMIT 5
+                        """, arguments: [kind, action])
+                groups.append(
+                    StagingSummary.RepairGroup(kind: kind, action: action, objects: row["n"], examples: examples))
             }
             var export: [String: String] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT key, value FROM staged_export") {
                 export[row["key"]] = row["value"]
             }
-            return StagingSummary(totals: totals, spaces: spaces, macros: macros, repairs: repairs, export: export)
+            return StagingSummary(
+                totals: totals, spaces: spaces, macros: macros, repairs: repairs, repairGroups: groups, export: export)
         }
+    }
+
+    /// Streams every repair in the order found, without loading them all.
+    public func forEachRepair(_ body: (StagedRepair) throws -> Void) throws {
+        try database.read { db in
+            let cursor = try Row.fetchCursor(
+                db, sql: "SELECT kind, class, object_id, count, action, detail FROM staged_repairs ORDER BY seq")
+            while let row = try cursor.next() { try body(Self.repair(row)) }
+        }
+    }
+
+    private static func repair(_ row: Row) -> StagedRepair {
+        StagedRepair(
+            kind: row["kind"], className: row["class"], objectID: row["object_id"], count: row["count"],
+            action: row["action"], detail: row["detail"])
     }
 
     private static func fill(_ counts: inout StagingSummary.Counts, db: Database, spaceID: String) throws {
