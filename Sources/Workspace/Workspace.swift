@@ -27,6 +27,7 @@ public final class Workspace: Sendable {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             var configuration = Configuration()
             configuration.prepareDatabase { db in
+                try db.execute(sql: "PRAGMA page_size = 16384")
                 try db.execute(sql: "PRAGMA cache_size = -16000")
                 try db.execute(sql: "PRAGMA temp_store = FILE")
             }
