@@ -117,8 +117,9 @@ public final class StagingWriter {
         for (offset, value) in row.values.enumerated() {
             let index = Int32(offset + 1)
             switch value {
-            case nil: sqlite3_bind_null(handle, index)
-            case let text as String:
+            case .null: sqlite3_bind_null(handle, index)
+            case .integer(let number): sqlite3_bind_int64(handle, index, number)
+            case .text(let text):
                 var text = text
                 text.withUTF8 { utf8 in
                     _ = utf8.withMemoryRebound(to: CChar.self) { chars in
@@ -127,20 +128,6 @@ public final class StagingWriter {
                         } else {
                             sqlite3_bind_text(handle, index, "", 0, Self.transient)
                         }
-                    }
-                }
-            case let number as Int64: sqlite3_bind_int64(handle, index, number)
-            case let number as Int: sqlite3_bind_int64(handle, index, Int64(number))
-            case let flag as Bool: sqlite3_bind_int64(handle, index, flag ? 1 : 0)
-            case let other?:
-                switch other.databaseValue.storage {
-                case .null: sqlite3_bind_null(handle, index)
-                case .int64(let number): sqlite3_bind_int64(handle, index, number)
-                case .double(let number): sqlite3_bind_double(handle, index, number)
-                case .string(let text): sqlite3_bind_text(handle, index, text, -1, Self.transient)
-                case .blob(let data):
-                    _ = data.withUnsafeBytes {
-                        sqlite3_bind_blob(handle, index, $0.baseAddress, Int32($0.count), Self.transient)
                     }
                 }
             }
