@@ -48,6 +48,7 @@ let package = Package(
             dependencies: [
                 "FerryModel",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
             swiftSettings: strictSettings
         ),

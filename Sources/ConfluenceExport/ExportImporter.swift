@@ -244,6 +244,8 @@ final class EntityMapper {
                     contentClass: content?.className, pageTemplateID: r.reference("pageTemplate")?.id,
                     xmlBytes: bytes))
         case "ContentPermissionSet":
+            // Old exports list the permissions only on the set.
+            try links(r, role: "contentPermissions")
             return try writer.insert(
                 StagedPermissionSet(id: r.id, contentID: r.reference("owningContent")?.id, type: r.text("type")))
         case "ContentPermission":

@@ -1,12 +1,25 @@
-public import GRDB
+import GRDB
 
 /// A row of one `staged_*` table. Each type names its table and columns once; the
 /// writer inserts any of them with one cached statement per table.
 public protocol StagedRow: Sendable {
     static var table: String { get }
     static var columns: [String] { get }
-    var values: [(any DatabaseValueConvertible)?] { get }
+    var values: [StagedValue] { get }
 }
+
+/// A column value as the staging writer binds it (no existential boxing per value).
+public enum StagedValue: Sendable, Equatable {
+    case null
+    case text(String)
+    case integer(Int64)
+}
+
+@inline(__always) func v(_ value: String?) -> StagedValue { value.map { .text($0) } ?? .null }
+@inline(__always) func v(_ value: String) -> StagedValue { .text(value) }
+@inline(__always) func v(_ value: Int64?) -> StagedValue { value.map { .integer($0) } ?? .null }
+@inline(__always) func v(_ value: Int64) -> StagedValue { .integer(value) }
+@inline(__always) func v(_ value: Bool?) -> StagedValue { value.map { .integer($0 ? 1 : 0) } ?? .null }
 
 /// A space (`Space`).
 public struct StagedSpace: StagedRow {
@@ -35,8 +48,8 @@ public struct StagedSpace: StagedRow {
 
     public static let table = "staged_spaces"
     public static let columns = ["id", "key", "name", "type", "status", "home_page_id", "description_id", "xml_bytes"]
-    public var values: [(any DatabaseValueConvertible)?] {
-        [id, key, name, type, status, homePageID, descriptionID, xmlBytes]
+    public var values: [StagedValue] {
+        [v(id), v(key), v(name), v(type), v(status), v(homePageID), v(descriptionID), v(xmlBytes)]
     }
 }
 
@@ -80,10 +93,11 @@ public struct StagedContent: StagedRow {
         "original_id", "container_id", "creator", "last_modifier", "created", "modified", "version_comment",
         "plugin_key", "draft_page_id", "draft_type", "xml_bytes",
     ]
-    public var values: [(any DatabaseValueConvertible)?] {
+    public var values: [StagedValue] {
         [
-            id, className, title, spaceID, spaceKey, parentID, position, version, status, originalID, containerID,
-            creator, lastModifier, created, modified, versionComment, pluginKey, draftPageID, draftType, xmlBytes,
+            v(id), v(className), v(title), v(spaceID), v(spaceKey), v(parentID), v(position), v(version), v(status),
+            v(originalID), v(containerID), v(creator), v(lastModifier), v(created), v(modified), v(versionComment),
+            v(pluginKey), v(draftPageID), v(draftType), v(xmlBytes),
         ]
     }
 }
@@ -115,10 +129,10 @@ public struct StagedAttachment: StagedRow {
         "id", "title", "container_id", "space_id", "version", "status", "original_id", "media_type", "file_size",
         "comment", "creator", "created", "xml_bytes",
     ]
-    public var values: [(any DatabaseValueConvertible)?] {
+    public var values: [StagedValue] {
         [
-            id, title, containerID, spaceID, version, status, originalID, mediaType, fileSize, comment, creator,
-            created, xmlBytes,
+            v(id), v(title), v(containerID), v(spaceID), v(version), v(status), v(originalID), v(mediaType),
+            v(fileSize), v(comment), v(creator), v(created), v(xmlBytes),
         ]
     }
 }
@@ -145,8 +159,8 @@ public struct StagedBody: StagedRow {
 
     public static let table = "staged_bodies"
     public static let columns = ["id", "content_id", "content_class", "body_type", "body_bytes", "xml_bytes"]
-    public var values: [(any DatabaseValueConvertible)?] {
-        [id, contentID, contentClass, bodyType, Int64(body.utf8.count), xmlBytes]
+    public var values: [StagedValue] {
+        [v(id), v(contentID), v(contentClass), v(bodyType), v(Int64(body.utf8.count)), v(xmlBytes)]
     }
 
     /// The text lives in its own table so scans of body metadata never read the bodies.
@@ -165,7 +179,9 @@ public struct StagedBodyText: StagedRow {
 
     public static let table = "staged_body_texts"
     public static let columns = ["id", "body"]
-    public var values: [(any DatabaseValueConvertible)?] { [id, body] }
+    public var values: [StagedValue] {
+        [v(id), v(body)]
+    }
 }
 
 /// A `ContentProperty` (attachment metadata, inline-comment markers, app data…).
@@ -190,7 +206,9 @@ public struct StagedContentProperty: StagedRow {
 
     public static let table = "staged_content_properties"
     public static let columns = ["id", "content_id", "name", "string_value", "long_value", "xml_bytes"]
-    public var values: [(any DatabaseValueConvertible)?] { [id, contentID, name, stringValue, longValue, xmlBytes] }
+    public var values: [StagedValue] {
+        [v(id), v(contentID), v(name), v(stringValue), v(longValue), v(xmlBytes)]
+    }
 }
 
 /// A member of an owner's collection that the export records only on the owner
@@ -212,7 +230,9 @@ public struct StagedCollectionLink: StagedRow {
 
     public static let table = "staged_collection_links"
     public static let columns = ["owner_class", "owner_id", "role", "target_class", "target_id"]
-    public var values: [(any DatabaseValueConvertible)?] { [ownerClass, ownerID, role, targetClass, targetID] }
+    public var values: [StagedValue] {
+        [v(ownerClass), v(ownerID), v(role), v(targetClass), v(targetID)]
+    }
 }
 
 public struct StagedLabel: StagedRow {
@@ -230,7 +250,9 @@ public struct StagedLabel: StagedRow {
 
     public static let table = "staged_labels"
     public static let columns = ["id", "name", "namespace", "owner"]
-    public var values: [(any DatabaseValueConvertible)?] { [id, name, namespace, owner] }
+    public var values: [StagedValue] {
+        [v(id), v(name), v(namespace), v(owner)]
+    }
 }
 
 /// A `Labelling`: a label applied to content (or to a page template).
@@ -256,8 +278,8 @@ public struct StagedLabelling: StagedRow {
 
     public static let table = "staged_labellings"
     public static let columns = ["id", "label_id", "content_id", "content_class", "page_template_id", "xml_bytes"]
-    public var values: [(any DatabaseValueConvertible)?] {
-        [id, labelID, contentID, contentClass, pageTemplateID, xmlBytes]
+    public var values: [StagedValue] {
+        [v(id), v(labelID), v(contentID), v(contentClass), v(pageTemplateID), v(xmlBytes)]
     }
 }
 
@@ -275,7 +297,9 @@ public struct StagedPermissionSet: StagedRow {
 
     public static let table = "staged_permission_sets"
     public static let columns = ["id", "content_id", "type"]
-    public var values: [(any DatabaseValueConvertible)?] { [id, contentID, type] }
+    public var values: [StagedValue] {
+        [v(id), v(contentID), v(type)]
+    }
 }
 
 /// A `ContentPermission`: one user (by key, or by name in old exports) or group in a set.
@@ -303,7 +327,9 @@ public struct StagedContentPermission: StagedRow {
 
     public static let table = "staged_content_permissions"
     public static let columns = ["id", "set_id", "type", "user_key", "user_name", "group_name", "xml_bytes"]
-    public var values: [(any DatabaseValueConvertible)?] { [id, setID, type, userKey, userName, groupName, xmlBytes] }
+    public var values: [StagedValue] {
+        [v(id), v(setID), v(type), v(userKey), v(userName), v(groupName), v(xmlBytes)]
+    }
 }
 
 /// A `SpacePermission`; `spaceID` nil means a global (site) permission.
@@ -335,8 +361,8 @@ public struct StagedSpacePermission: StagedRow {
     public static let columns = [
         "id", "space_id", "type", "group_name", "user_key", "user_name", "all_users", "xml_bytes",
     ]
-    public var values: [(any DatabaseValueConvertible)?] {
-        [id, spaceID, type, groupName, userKey, userName, allUsers, xmlBytes]
+    public var values: [StagedValue] {
+        [v(id), v(spaceID), v(type), v(groupName), v(userKey), v(userName), v(allUsers), v(xmlBytes)]
     }
 }
 
@@ -368,8 +394,8 @@ public struct StagedUser: StagedRow {
     public static let columns = [
         "class", "id", "name", "lower_name", "email", "display_name", "active", "account_id",
     ]
-    public var values: [(any DatabaseValueConvertible)?] {
-        [className, id, name, name?.lowercased(), email, displayName, active, accountID]
+    public var values: [StagedValue] {
+        [v(className), v(id), v(name), v(name?.lowercased()), v(email), v(displayName), v(active), v(accountID)]
     }
 }
 
@@ -389,7 +415,9 @@ public struct StagedGroup: StagedRow {
 
     public static let table = "staged_groups"
     public static let columns = ["class", "id", "name", "lower_name", "description"]
-    public var values: [(any DatabaseValueConvertible)?] { [className, id, name, name?.lowercased(), description] }
+    public var values: [StagedValue] {
+        [v(className), v(id), v(name), v(name?.lowercased()), v(description)]
+    }
 }
 
 /// A group membership (`HibernateMembership`, or a pre-4.0 `localMembers` entry).
@@ -408,7 +436,9 @@ public struct StagedMembership: StagedRow {
 
     public static let table = "staged_memberships"
     public static let columns = ["id", "group_id", "user_id", "child_group_id"]
-    public var values: [(any DatabaseValueConvertible)?] { [id, groupID, userID, childGroupID] }
+    public var values: [StagedValue] {
+        [v(id), v(groupID), v(userID), v(childGroupID)]
+    }
 }
 
 /// An `OutgoingLink` (the link index; the body holds the real links).
@@ -427,7 +457,9 @@ public struct StagedOutgoingLink: StagedRow {
 
     public static let table = "staged_outgoing_links"
     public static let columns = ["id", "source_id", "destination_space_key", "destination_title"]
-    public var values: [(any DatabaseValueConvertible)?] { [id, sourceID, destinationSpaceKey, destinationTitle] }
+    public var values: [StagedValue] {
+        [v(id), v(sourceID), v(destinationSpaceKey), v(destinationTitle)]
+    }
 }
 
 /// A `PageTemplate`, body inline; `spaceID` nil for a global template.
@@ -450,7 +482,9 @@ public struct StagedPageTemplate: StagedRow {
 
     public static let table = "staged_page_templates"
     public static let columns = ["id", "name", "space_id", "body_type", "body", "xml_bytes"]
-    public var values: [(any DatabaseValueConvertible)?] { [id, name, spaceID, bodyType, body, xmlBytes] }
+    public var values: [StagedValue] {
+        [v(id), v(name), v(spaceID), v(bodyType), v(body), v(xmlBytes)]
+    }
 }
 
 /// Any other object (settings, audit, app data, likes…), kept whole as JSON so a
@@ -470,7 +504,9 @@ public struct StagedOtherObject: StagedRow {
 
     public static let table = "staged_other_objects"
     public static let columns = ["class", "id", "properties", "xml_bytes"]
-    public var values: [(any DatabaseValueConvertible)?] { [className, id, propertiesJSON, xmlBytes] }
+    public var values: [StagedValue] {
+        [v(className), v(id), v(propertiesJSON), v(xmlBytes)]
+    }
 }
 
 /// A file under `attachments/<container>/<attachment>/<version>`.
@@ -491,7 +527,9 @@ public struct StagedAttachmentFile: StagedRow {
 
     public static let table = "staged_attachment_files"
     public static let columns = ["container_id", "attachment_id", "version", "size", "path"]
-    public var values: [(any DatabaseValueConvertible)?] { [containerID, attachmentID, version, size, path] }
+    public var values: [StagedValue] {
+        [v(containerID), v(attachmentID), v(version), v(size), v(path)]
+    }
 }
 
 /// One macro's use in one body (`ac:structured-macro` / `ac:macro` name).
@@ -508,7 +546,9 @@ public struct StagedMacroUse: StagedRow {
 
     public static let table = "staged_macro_uses"
     public static let columns = ["body_id", "macro", "occurrences"]
-    public var values: [(any DatabaseValueConvertible)?] { [bodyID, macro, occurrences] }
+    public var values: [StagedValue] {
+        [v(bodyID), v(macro), v(occurrences)]
+    }
 }
 
 /// A repair or skip: what was wrong, on which object, and what Ferry did.
@@ -539,5 +579,7 @@ public struct StagedRepair: StagedRow, Codable, Equatable {
 
     public static let table = "staged_repairs"
     public static let columns = ["kind", "class", "object_id", "count", "action", "detail"]
-    public var values: [(any DatabaseValueConvertible)?] { [kind, className, objectID, count, action, detail] }
+    public var values: [StagedValue] {
+        [v(kind), v(className), v(objectID), v(count), v(action), v(detail)]
+    }
 }

@@ -57,6 +57,12 @@ extension Workspace {
         WHERE content_id IS NULL
         """,
         """
+        UPDATE staged_content_permissions SET set_id = (
+            SELECT l.owner_id FROM staged_collection_links l
+            WHERE l.role = 'contentPermissions' AND l.target_id = staged_content_permissions.id LIMIT 1)
+        WHERE set_id IS NULL
+        """,
+        """
         UPDATE staged_content SET inline = 1
         WHERE class = 'Comment' AND id IN (
             SELECT content_id FROM staged_content_properties

@@ -14,7 +14,7 @@ enum StagingSchema {
         """
         CREATE TABLE staged_spaces (
             id TEXT PRIMARY KEY, key TEXT, name TEXT, type TEXT, status TEXT,
-            home_page_id TEXT, description_id TEXT, xml_bytes INTEGER NOT NULL DEFAULT 0)
+            home_page_id TEXT, description_id TEXT, xml_bytes INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID
         """,
         """
         CREATE TABLE staged_content (
@@ -23,62 +23,62 @@ enum StagingSchema {
             container_id TEXT, creator TEXT, last_modifier TEXT, created TEXT, modified TEXT,
             version_comment TEXT, plugin_key TEXT, draft_page_id TEXT, draft_type TEXT,
             xml_bytes INTEGER NOT NULL DEFAULT 0,
-            effective_space_id TEXT, inline INTEGER NOT NULL DEFAULT 0)
+            effective_space_id TEXT, inline INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID
         """,
         """
         CREATE TABLE staged_attachments (
             id TEXT PRIMARY KEY, title TEXT, container_id TEXT, space_id TEXT, version INTEGER, status TEXT,
             original_id TEXT, media_type TEXT, file_size INTEGER, comment TEXT, creator TEXT, created TEXT,
             xml_bytes INTEGER NOT NULL DEFAULT 0,
-            effective_space_id TEXT, file_container_id TEXT, file_attachment_id TEXT, file_path TEXT)
+            effective_space_id TEXT, file_container_id TEXT, file_attachment_id TEXT, file_path TEXT) WITHOUT ROWID
         """,
         """
         CREATE TABLE staged_bodies (
             id TEXT PRIMARY KEY, content_id TEXT, content_class TEXT, body_type INTEGER,
-            body_bytes INTEGER NOT NULL DEFAULT 0, xml_bytes INTEGER NOT NULL DEFAULT 0)
+            body_bytes INTEGER NOT NULL DEFAULT 0, xml_bytes INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID
         """,
         "CREATE TABLE staged_body_texts (id TEXT PRIMARY KEY, body TEXT)",
         """
         CREATE TABLE staged_content_properties (
             id TEXT PRIMARY KEY, content_id TEXT, name TEXT, string_value TEXT, long_value INTEGER,
-            xml_bytes INTEGER NOT NULL DEFAULT 0)
+            xml_bytes INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID
         """,
         """
         CREATE TABLE staged_collection_links (
             owner_class TEXT NOT NULL, owner_id TEXT NOT NULL, role TEXT NOT NULL,
             target_class TEXT NOT NULL, target_id TEXT NOT NULL)
         """,
-        "CREATE TABLE staged_labels (id TEXT PRIMARY KEY, name TEXT, namespace TEXT, owner TEXT)",
+        "CREATE TABLE staged_labels (id TEXT PRIMARY KEY, name TEXT, namespace TEXT, owner TEXT) WITHOUT ROWID",
         """
         CREATE TABLE staged_labellings (
             id TEXT PRIMARY KEY, label_id TEXT, content_id TEXT, content_class TEXT, page_template_id TEXT,
-            xml_bytes INTEGER NOT NULL DEFAULT 0)
+            xml_bytes INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID
         """,
-        "CREATE TABLE staged_permission_sets (id TEXT PRIMARY KEY, content_id TEXT, type TEXT)",
+        "CREATE TABLE staged_permission_sets (id TEXT PRIMARY KEY, content_id TEXT, type TEXT) WITHOUT ROWID",
         """
         CREATE TABLE staged_content_permissions (
             id TEXT PRIMARY KEY, set_id TEXT, type TEXT, user_key TEXT, user_name TEXT, group_name TEXT,
-            xml_bytes INTEGER NOT NULL DEFAULT 0)
+            xml_bytes INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID
         """,
         """
         CREATE TABLE staged_space_permissions (
             id TEXT PRIMARY KEY, space_id TEXT, type TEXT, group_name TEXT, user_key TEXT, user_name TEXT,
-            all_users TEXT, xml_bytes INTEGER NOT NULL DEFAULT 0)
+            all_users TEXT, xml_bytes INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID
         """,
         """
         CREATE TABLE staged_users (
             class TEXT NOT NULL, id TEXT NOT NULL, name TEXT, lower_name TEXT, email TEXT, display_name TEXT,
-            active INTEGER, account_id TEXT, PRIMARY KEY (class, id))
+            active INTEGER, account_id TEXT, PRIMARY KEY (class, id)) WITHOUT ROWID
         """,
         """
         CREATE TABLE staged_groups (
             class TEXT NOT NULL, id TEXT NOT NULL, name TEXT, lower_name TEXT, description TEXT,
-            PRIMARY KEY (class, id))
+            PRIMARY KEY (class, id)) WITHOUT ROWID
         """,
-        "CREATE TABLE staged_memberships (id TEXT PRIMARY KEY, group_id TEXT, user_id TEXT, child_group_id TEXT)",
+        "CREATE TABLE staged_memberships (id TEXT PRIMARY KEY, group_id TEXT, user_id TEXT, child_group_id TEXT) WITHOUT ROWID",
         """
         CREATE TABLE staged_outgoing_links (
-            id TEXT PRIMARY KEY, source_id TEXT, destination_space_key TEXT, destination_title TEXT)
+            id TEXT PRIMARY KEY, source_id TEXT, destination_space_key TEXT, destination_title TEXT) WITHOUT ROWID
         """,
         """
         CREATE TABLE staged_page_templates (
@@ -93,12 +93,12 @@ enum StagingSchema {
         """
         CREATE TABLE staged_attachment_files (
             container_id TEXT NOT NULL, attachment_id TEXT NOT NULL, version INTEGER NOT NULL,
-            size INTEGER NOT NULL, path TEXT NOT NULL, PRIMARY KEY (container_id, attachment_id, version))
+            size INTEGER NOT NULL, path TEXT NOT NULL, PRIMARY KEY (container_id, attachment_id, version)) WITHOUT ROWID
         """,
         """
         CREATE TABLE staged_macro_uses (
             body_id TEXT NOT NULL, macro TEXT NOT NULL, occurrences INTEGER NOT NULL,
-            PRIMARY KEY (body_id, macro))
+            PRIMARY KEY (body_id, macro)) WITHOUT ROWID
         """,
         """
         CREATE TABLE staged_repairs (

@@ -58,10 +58,21 @@ public struct StagingSummary: Codable, Sendable, Equatable {
         }
     }
 
+    /// Repairs grouped by kind and action, with up to five examples each.
+    public struct RepairGroup: Codable, Sendable, Equatable {
+        public var kind: String
+        public var action: String
+        public var objects: Int
+        public var examples: [String]
+    }
+
     public var totals: Counts
     public var spaces: [Counts]
     public var macros: [Macro]
+    /// Every repair; empty when the summary was made with `includeRepairs: false`
+    /// (use ``Workspace/forEachRepair(_:)`` to stream them instead).
     public var repairs: [StagedRepair]
+    public var repairGroups: [RepairGroup]
     public var export: [String: String]
 
     /// CCMA fails on a space whose XML passes 200 MB.
@@ -70,18 +81,18 @@ public struct StagingSummary: Codable, Sendable, Equatable {
 
 extension Workspace {
     /// Counts what is staged. Revisions, drafts and trash are never counted as pages.
-    public func summary() throws -> StagingSummary {
+    public func summary(includeRepairs: Bool = true) throws -> StagingSummary {
         try database.read { db in
-            var spaces: [StagingSummary.Counts] = []
             let rows = try Row.fetchAll(db, sql: "SELECT id, key, name FROM staged_spaces ORDER BY key, id")
+            var bySpace: [String: StagingSummary.Counts] = [:]
             for row in rows {
                 var counts = StagingSummary.Counts()
-                let id: String = row["id"]
                 counts.key = row["key"]
                 counts.name = row["name"]
-                try Self.fill(&counts, db: db, spaceID: id)
-                spaces.append(counts)
+                bySpace[row["id"]] = counts
             }
+            try Self.fillAll(&bySpace, db: db)
+            let spaces = rows.compactMap { bySpace[$0["id"] as String] }
             var totals = StagingSummary.Counts()
             for space in spaces { totals.add(space) }
             totals.overCCMALimit = spaces.contains { $0.overCCMALimit }
@@ -113,101 +124,153 @@ extension Workspace {
                     GROUP BY m.macro ORDER BY count DESC, name
                     """
             ).map { StagingSummary.Macro(name: $0["name"], count: $0["count"], pages: $0["pages"]) }
-            let repairs = try Row.fetchAll(
-                db, sql: "SELECT kind, class, object_id, count, action, detail FROM staged_repairs ORDER BY seq"
-            ).map {
-                StagedRepair(
-                    kind: $0["kind"], className: $0["class"], objectID: $0["object_id"], count: $0["count"],
-                    action: $0["action"], detail: $0["detail"])
+            let repairs =
+                includeRepairs
+                ? try Row.fetchAll(
+                    db, sql: "SELECT kind, class, object_id, count, action, detail FROM staged_repairs ORDER BY seq"
+                ).map(Self.repair) : []
+            var groups: [StagingSummary.RepairGroup] = []
+            for row in try Row.fetchAll(
+                db,
+                sql:
+                    "SELECT kind, action, COUNT(*) AS n FROM staged_repairs GROUP BY kind, action ORDER BY kind, action"
+            ) {
+                let kind: String = row["kind"]
+                let action: String = row["action"]
+                let examples = try String.fetchAll(
+                    db,
+                    sql: """
+                        SELECT class || ' ' || object_id FROM staged_repairs WHERE kind = ? AND action = ?
+                        ORDER BY seq LIMIT 5
+                        """, arguments: [kind, action])
+                groups.append(
+                    StagingSummary.RepairGroup(kind: kind, action: action, objects: row["n"], examples: examples))
             }
             var export: [String: String] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT key, value FROM staged_export") {
                 export[row["key"]] = row["value"]
             }
-            return StagingSummary(totals: totals, spaces: spaces, macros: macros, repairs: repairs, export: export)
+            return StagingSummary(
+                totals: totals, spaces: spaces, macros: macros, repairs: repairs, repairGroups: groups, export: export)
         }
     }
 
-    private static func fill(_ counts: inout StagingSummary.Counts, db: Database, spaceID: String) throws {
-        func count(_ sql: String) throws -> Int { try Int.fetchOne(db, sql: sql, arguments: [spaceID]) ?? 0 }
-        func sum(_ sql: String) throws -> Int64 { try Int64.fetchOne(db, sql: sql, arguments: [spaceID]) ?? 0 }
-        let head = "original_id IS NULL AND COALESCE(status, 'current') = 'current'"
-        let byClass = try Row.fetchAll(
-            db,
-            sql: """
-                SELECT class, COUNT(*) AS n FROM staged_content
-                WHERE effective_space_id = ? AND \(head) GROUP BY class
-                """, arguments: [spaceID])
-        for row in byClass {
-            let n: Int = row["n"]
-            switch row["class"] as String {
-            case "Page": counts.pages = n
-            case "BlogPost": counts.blogPosts = n
-            default: break
+    /// Streams every repair in the order found, without loading them all.
+    public func forEachRepair(_ body: (StagedRepair) throws -> Void) throws {
+        try database.read { db in
+            let cursor = try Row.fetchCursor(
+                db, sql: "SELECT kind, class, object_id, count, action, detail FROM staged_repairs ORDER BY seq")
+            while let row = try cursor.next() { try body(Self.repair(row)) }
+        }
+    }
+
+    private static func repair(_ row: Row) -> StagedRepair {
+        StagedRepair(
+            kind: row["kind"], className: row["class"], objectID: row["object_id"], count: row["count"],
+            action: row["action"], detail: row["detail"])
+    }
+
+    /// Fills every space's figures with one grouped query per figure (one pass over
+    /// each table, whatever the number of spaces).
+    private static func fillAll(_ bySpace: inout [String: StagingSummary.Counts], db: Database) throws {
+        func grouped(_ sql: String, _ apply: (inout StagingSummary.Counts, Row) -> Void) throws {
+            let cursor = try Row.fetchCursor(db, sql: sql)
+            while let row = try cursor.next() {
+                guard let space: String = row["s"], bySpace[space] != nil else { continue }
+                apply(&bySpace[space, default: StagingSummary.Counts()], row)
             }
         }
-        counts.historicalVersions = try count(
+        func int(_ row: Row, _ column: String) -> Int { (row[column] as Int?) ?? 0 }
+        let head = "original_id IS NULL AND COALESCE(status, 'current') = 'current'"
+        try grouped(
             """
-            SELECT COUNT(*) FROM staged_content c JOIN staged_content h ON h.id = c.original_id
-            WHERE h.effective_space_id = ? AND c.class IN ('Page', 'BlogPost')
+            SELECT effective_space_id AS s,
+                   SUM(class = 'Page' AND \(head)) AS pages,
+                   SUM(class = 'BlogPost' AND \(head)) AS blogs,
+                   SUM(class = 'Comment' AND inline = 0 AND \(head)) AS footer,
+                   SUM(class = 'Comment' AND inline = 1 AND \(head)) AS inline,
+                   SUM((class IN ('Page', 'BlogPost') AND status = 'draft') OR class = 'Draft') AS drafts,
+                   SUM(class IN ('Page', 'BlogPost') AND original_id IS NULL AND status = 'deleted') AS deleted,
+                   SUM(class IN ('Page', 'BlogPost') AND original_id IS NULL AND status = 'archived') AS archived,
+                   SUM(xml_bytes) AS bytes
+            FROM staged_content WHERE effective_space_id IS NOT NULL GROUP BY effective_space_id
+            """
+        ) { counts, row in
+            counts.pages = int(row, "pages")
+            counts.blogPosts = int(row, "blogs")
+            counts.footerComments = int(row, "footer")
+            counts.inlineComments = int(row, "inline")
+            counts.comments = counts.footerComments + counts.inlineComments
+            counts.drafts = int(row, "drafts")
+            counts.deleted = int(row, "deleted")
+            counts.archived = int(row, "archived")
+            counts.estimatedXMLBytes += row["bytes"] as Int64? ?? 0
+        }
+        try grouped(
+            """
+            SELECT h.effective_space_id AS s, COUNT(*) AS n
+            FROM staged_content c JOIN staged_content h ON h.id = c.original_id
+            WHERE c.original_id IS NOT NULL AND c.class IN ('Page', 'BlogPost')
               AND COALESCE(c.status, 'current') NOT IN ('draft', 'deleted')
               AND h.original_id IS NULL AND COALESCE(h.status, 'current') = 'current'
-            """)
-        counts.footerComments = try count(
-            "SELECT COUNT(*) FROM staged_content WHERE effective_space_id = ? AND class = 'Comment' AND inline = 0 AND \(head)"
-        )
-        counts.inlineComments = try count(
-            "SELECT COUNT(*) FROM staged_content WHERE effective_space_id = ? AND class = 'Comment' AND inline = 1 AND \(head)"
-        )
-        counts.comments = counts.footerComments + counts.inlineComments
-        counts.attachments = try count(
-            "SELECT COUNT(*) FROM staged_attachments WHERE effective_space_id = ? AND \(head)")
-        counts.attachmentBytes = try sum(
-            "SELECT COALESCE(SUM(file_size), 0) FROM staged_attachments WHERE effective_space_id = ? AND \(head)")
-        counts.attachmentBytesAllVersions = try sum(
+            GROUP BY h.effective_space_id
             """
-            SELECT COALESCE(SUM(file_size), 0) FROM staged_attachments
-            WHERE effective_space_id = ? AND COALESCE(status, 'current') = 'current'
-            """)
-        counts.labels = try count(
+        ) { counts, row in counts.historicalVersions = int(row, "n") }
+        try grouped(
             """
-            SELECT COUNT(*) FROM staged_labellings l
+            SELECT effective_space_id AS s, SUM(\(head)) AS n,
+                   SUM(CASE WHEN \(head) THEN file_size ELSE 0 END) AS current_bytes,
+                   SUM(CASE WHEN COALESCE(status, 'current') = 'current' THEN file_size ELSE 0 END) AS all_bytes,
+                   SUM(xml_bytes) AS bytes
+            FROM staged_attachments WHERE effective_space_id IS NOT NULL GROUP BY effective_space_id
+            """
+        ) { counts, row in
+            counts.attachments = int(row, "n")
+            counts.attachmentBytes = row["current_bytes"] as Int64? ?? 0
+            counts.attachmentBytesAllVersions = row["all_bytes"] as Int64? ?? 0
+            counts.estimatedXMLBytes += row["bytes"] as Int64? ?? 0
+        }
+        try grouped(
+            """
+            SELECT COALESCE(c.effective_space_id, a.effective_space_id) AS s, COUNT(*) AS n, SUM(l.xml_bytes) AS bytes
+            FROM staged_labellings l
             JOIN staged_labels x ON x.id = l.label_id
             LEFT JOIN staged_content c ON c.id = l.content_id
             LEFT JOIN staged_attachments a ON a.id = l.content_id AND c.id IS NULL
-            WHERE COALESCE(c.effective_space_id, a.effective_space_id) = ?
-            """)
-        counts.restrictions = try count(
+            GROUP BY 1
             """
-            SELECT COUNT(*) FROM staged_content_permissions p
-            JOIN staged_permission_sets s ON s.id = p.set_id
-            JOIN staged_content c ON c.id = s.content_id
-            WHERE c.effective_space_id = ?
-            """)
-        counts.spacePermissions = try count("SELECT COUNT(*) FROM staged_space_permissions WHERE space_id = ?")
-        counts.drafts = try count(
+        ) { counts, row in
+            counts.labels = int(row, "n")
+            counts.estimatedXMLBytes += row["bytes"] as Int64? ?? 0
+        }
+        try grouped(
             """
-            SELECT COUNT(*) FROM staged_content WHERE effective_space_id = ?
-              AND ((class IN ('Page', 'BlogPost') AND status = 'draft') OR class = 'Draft')
-            """)
-        counts.deleted = try count(
+            SELECT c.effective_space_id AS s, COUNT(*) AS n, SUM(p.xml_bytes) AS bytes
+            FROM staged_content_permissions p
+            JOIN staged_permission_sets ps ON ps.id = p.set_id
+            JOIN staged_content c ON c.id = ps.content_id
+            GROUP BY 1
             """
-            SELECT COUNT(*) FROM staged_content WHERE effective_space_id = ?
-              AND class IN ('Page', 'BlogPost') AND original_id IS NULL AND status = 'deleted'
-            """)
-        counts.archived = try count(
+        ) { counts, row in
+            counts.restrictions = int(row, "n")
+            counts.estimatedXMLBytes += row["bytes"] as Int64? ?? 0
+        }
+        try grouped(
             """
-            SELECT COUNT(*) FROM staged_content WHERE effective_space_id = ?
-              AND class IN ('Page', 'BlogPost') AND original_id IS NULL AND status = 'archived'
-            """)
-        for row in try Row.fetchAll(
-            db,
-            sql: """
-                SELECT b.body_type AS type, COUNT(*) AS n FROM staged_bodies b
-                JOIN staged_content c ON c.id = b.content_id
-                WHERE c.effective_space_id = ? GROUP BY b.body_type
-                """, arguments: [spaceID])
-        {
+            SELECT space_id AS s, COUNT(*) AS n, SUM(xml_bytes) AS bytes FROM staged_space_permissions
+            WHERE space_id IS NOT NULL GROUP BY space_id
+            """
+        ) { counts, row in
+            counts.spacePermissions = int(row, "n")
+            counts.estimatedXMLBytes += row["bytes"] as Int64? ?? 0
+        }
+        try grouped(
+            """
+            SELECT c.effective_space_id AS s, b.body_type AS type, COUNT(*) AS n, SUM(b.xml_bytes) AS bytes
+            FROM staged_bodies b JOIN staged_content c ON c.id = b.content_id
+            GROUP BY 1, 2
+            """
+        ) { counts, row in
             let type: Int? = row["type"]
             let name =
                 switch type {
@@ -217,28 +280,27 @@ extension Workspace {
                 case 2: "storage"
                 case let other?: "type-\(other)"
                 }
-            counts.bodyTypes[name] = row["n"]
+            counts.bodyTypes[name, default: 0] += int(row, "n")
+            counts.estimatedXMLBytes += row["bytes"] as Int64? ?? 0
         }
-        counts.estimatedXMLBytes = try sum(
+        try grouped(
             """
-            SELECT
-              (SELECT COALESCE(SUM(xml_bytes), 0) FROM staged_spaces WHERE id = ?1)
-            + (SELECT COALESCE(SUM(xml_bytes), 0) FROM staged_content WHERE effective_space_id = ?1)
-            + (SELECT COALESCE(SUM(b.xml_bytes), 0) FROM staged_bodies b JOIN staged_content c ON c.id = b.content_id
-               WHERE c.effective_space_id = ?1)
-            + (SELECT COALESCE(SUM(xml_bytes), 0) FROM staged_attachments WHERE effective_space_id = ?1)
-            + (SELECT COALESCE(SUM(p.xml_bytes), 0) FROM staged_content_properties p
-               JOIN staged_content c ON c.id = p.content_id WHERE c.effective_space_id = ?1)
-            + (SELECT COALESCE(SUM(p.xml_bytes), 0) FROM staged_content_properties p
-               JOIN staged_attachments a ON a.id = p.content_id WHERE a.effective_space_id = ?1)
-            + (SELECT COALESCE(SUM(l.xml_bytes), 0) FROM staged_labellings l
-               JOIN staged_content c ON c.id = l.content_id WHERE c.effective_space_id = ?1)
-            + (SELECT COALESCE(SUM(xml_bytes), 0) FROM staged_space_permissions WHERE space_id = ?1)
-            + (SELECT COALESCE(SUM(p.xml_bytes), 0) FROM staged_content_permissions p
-               JOIN staged_permission_sets s ON s.id = p.set_id
-               JOIN staged_content c ON c.id = s.content_id WHERE c.effective_space_id = ?1)
-            """)
-        counts.overCCMALimit = counts.estimatedXMLBytes > StagingSummary.ccmaSpaceLimitBytes
+            SELECT COALESCE(c.effective_space_id, a.effective_space_id) AS s, SUM(p.xml_bytes) AS bytes
+            FROM staged_content_properties p
+            LEFT JOIN staged_content c ON c.id = p.content_id
+            LEFT JOIN staged_attachments a ON a.id = p.content_id AND c.id IS NULL
+            GROUP BY 1
+            """
+        ) { counts, row in counts.estimatedXMLBytes += row["bytes"] as Int64? ?? 0 }
+        try grouped("SELECT id AS s, xml_bytes AS bytes FROM staged_spaces") { counts, row in
+            counts.estimatedXMLBytes += row["bytes"] as Int64? ?? 0
+        }
+        for key in Array(bySpace.keys) {
+            if var counts = bySpace[key] {
+                counts.overCCMALimit = counts.estimatedXMLBytes > StagingSummary.ccmaSpaceLimitBytes
+                bySpace[key] = counts
+            }
+        }
     }
 }
 

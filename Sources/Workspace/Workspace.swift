@@ -1,6 +1,7 @@
 public import FerryModel
 public import Foundation
 public import GRDB
+import GRDBSQLite
 
 /// Ferry's on-disk state: one SQLite database (WAL) in a workspace folder.
 ///
@@ -26,6 +27,7 @@ public final class Workspace: Sendable {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             var configuration = Configuration()
             configuration.prepareDatabase { db in
+                try db.execute(sql: "PRAGMA page_size = 16384")
                 try db.execute(sql: "PRAGMA cache_size = -16000")
                 try db.execute(sql: "PRAGMA temp_store = FILE")
             }
@@ -92,6 +94,8 @@ public final class StagingWriter {
         self.batchSize = batchSize
     }
 
+    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
     func begin() throws { try db.execute(sql: "BEGIN") }
     func commit() throws { try db.execute(sql: "COMMIT") }
     func rollback() throws { try db.execute(sql: "ROLLBACK") }
@@ -111,7 +115,32 @@ public final class StagingWriter {
             )
             statements[Row.table] = statement
         }
-        try statement.execute(arguments: StatementArguments(row.values))
+        // Bind and step with the C API: no intermediate argument arrays per row.
+        let handle = statement.sqliteStatement
+        sqlite3_reset(handle)
+        for (offset, value) in row.values.enumerated() {
+            let index = Int32(offset + 1)
+            switch value {
+            case .null: sqlite3_bind_null(handle, index)
+            case .integer(let number): sqlite3_bind_int64(handle, index, number)
+            case .text(let text):
+                var text = text
+                text.withUTF8 { utf8 in
+                    _ = utf8.withMemoryRebound(to: CChar.self) { chars in
+                        if let base = chars.baseAddress {
+                            sqlite3_bind_text(handle, index, base, Int32(chars.count), Self.transient)
+                        } else {
+                            sqlite3_bind_text(handle, index, "", 0, Self.transient)
+                        }
+                    }
+                }
+            }
+        }
+        let code = sqlite3_step(handle)
+        guard code == SQLITE_DONE else {
+            throw DatabaseError(
+                resultCode: ResultCode(rawValue: code), message: db.lastErrorMessage, sql: statement.sql)
+        }
         let inserted = db.changesCount > 0
         pending += 1
         if pending >= batchSize {

@@ -87,6 +87,8 @@ struct ImporterTests {
         #expect(summary.totals.groups == 2)
         #expect(summary.totals.bodyTypes == ["untyped": 3])
         #expect(summary.totals.spacePermissions == 1)
+        #expect(summary.totals.restrictions == 1)  // linked through the set's collection only
+        #expect(try workspace.restrictions(contentID: "42").first?.userName == "jo")
         #expect(summary.repairs.isEmpty)
         let members = try workspace.memberships()
         #expect(members.count == 3)

@@ -190,7 +190,13 @@ extension MigrateTests {
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice
         try process.run()
-        try await Task.sleep(for: .seconds(3))
+        // Interrupt once writes are under way (staging comes first and may take a while on a busy machine).
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline {
+            try await Task.sleep(for: .milliseconds(300))
+            let probe = try FerryProcess.run(["status", "--workspace", workspace, "--json"])
+            if probe.status == 0, (try? json(probe.stdout)["done"] as? Int ?? 0) ?? 0 > 5 { break }
+        }
         #expect(process.isRunning, "the migration finished before it could be interrupted")
         kill(process.processIdentifier, SIGINT)
         let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)

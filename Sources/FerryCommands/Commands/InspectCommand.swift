@@ -78,12 +78,29 @@ public struct InspectCommand: AsyncParsableCommand {
                 "stream_seconds": "\(String(format: "%.2f", result.streamSeconds))",
                 "resolve_seconds": "\(String(format: "%.2f", result.resolveSeconds))", "workspace": "\(folder.path)",
             ])
-        let summary = try store.summary()
+        let summary = try store.summary(includeRepairs: false)
         let report = InspectReport(
             source: package.location.path, workspace: temporary ? nil : folder.path, objects: result.objects,
             entitiesBytes: result.bytes, warnings: result.warnings, summary: summary)
         if json {
-            try Console.printJSON(report)
+            // Repairs can number millions: they are streamed after the rest.
+            var head = try Console.jsonString(report)
+            guard head.hasSuffix("}") else { return Console.print(head) }
+            head.removeLast()
+            while head.last?.isWhitespace == true { head.removeLast() }
+            var out = head + ",\n  \"repairs\" : ["
+            var first = true
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            try store.forEachRepair { repair in
+                out += (first ? "\n    " : ",\n    ") + String(decoding: try encoder.encode(repair), as: UTF8.self)
+                first = false
+                if out.utf8.count >= 1 << 16 {
+                    Console.write(out)
+                    out = ""
+                }
+            }
+            Console.print(out + (first ? "]\n}" : "\n  ]\n}"))
         } else {
             Console.print(report.text)
         }
@@ -100,7 +117,7 @@ struct InspectReport: Encodable {
     var summary: StagingSummary
 
     enum CodingKeys: String, CodingKey {
-        case source, workspace, objects, entitiesBytes, warnings, totals, spaces, macros, repairs, export
+        case source, workspace, objects, entitiesBytes, warnings, totals, spaces, macros, repairCounts, export
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -113,8 +130,8 @@ struct InspectReport: Encodable {
         try container.encode(summary.totals, forKey: .totals)
         try container.encode(summary.spaces, forKey: .spaces)
         try container.encode(summary.macros, forKey: .macros)
-        try container.encode(summary.repairs, forKey: .repairs)
         try container.encode(summary.export, forKey: .export)
+        try container.encode(summary.repairGroups, forKey: .repairCounts)
     }
 
     var text: String {
@@ -175,15 +192,17 @@ struct InspectReport: Encodable {
                 "  not migratable to Cloud (kept for the archive): "
                     + unmigratable.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         }
-        if summary.repairs.isEmpty {
+        if summary.repairGroups.isEmpty {
             lines.append("  repairs: none")
         } else {
-            lines.append("  repaired or skipped objects: \(summary.repairs.count)")
-            let grouped = Dictionary(grouping: summary.repairs) { "\($0.kind) (\($0.action))" }
-            for (kind, repairs) in grouped.sorted(by: { $0.key < $1.key }) {
-                let examples = repairs.prefix(5).map { "\($0.className) \($0.objectID)" }.joined(separator: ", ")
+            lines.append(
+                "  repaired or skipped objects: \(summary.repairGroups.map(\.objects).reduce(0, +)) (all of them: --json)"
+            )
+            for group in summary.repairGroups {
+                let examples = group.examples.joined(separator: ", ")
                 lines.append(
-                    "    \(kind): \(repairs.count) — \(examples)\(repairs.count > 5 ? ", …" : "")")
+                    "    \(group.kind) (\(group.action)): \(group.objects) — \(examples)\(group.objects > 5 ? ", …" : "")"
+                )
             }
         }
         for warning in warnings { lines.append("  warning: \(warning)") }

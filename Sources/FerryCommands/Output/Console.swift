@@ -13,6 +13,11 @@ public enum Console {
         FileHandle.standardOutput.write(Data((SecretRegistry.shared.redact(text) + terminator).utf8))
     }
 
+    /// Writes `text` as is (no newline added), through the secret filter.
+    public static func write(_ text: String) {
+        FileHandle.standardOutput.write(Data(SecretRegistry.shared.redact(text).utf8))
+    }
+
     public static func printError(_ text: String) {
         FileHandle.standardError.write(Data((SecretRegistry.shared.redact(text) + "\n").utf8))
     }

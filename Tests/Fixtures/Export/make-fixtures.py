@@ -146,6 +146,10 @@ def legacy_fixture():
     out.append(obj("BodyContent", "52", prop("body", "* one\n* two"), ref("content", "Page", "42")))
     out.append(obj("BodyContent", "53", prop("body", "plain"), ref("content", "Page", "43")))
     out.append(obj("SpacePermission", "61", prop("type", "VIEWSPACE"), ref("space", "Space", "31"), prop("userName", "jo")))
+    # An old-style restriction: the permission is listed only in the set's collection.
+    out.append(obj("ContentPermissionSet", "71", prop("type", "View"), ref("owningContent", "Page", "42"),
+                   '<collection name="contentPermissions" class="java.util.Set"><element class="ContentPermission" package="x"><id name="id">72</id>\n</element>\n</collection>\n'))
+    out.append(obj("ContentPermission", "72", prop("type", "View"), prop("userName", "jo")))
     out.append("</hibernate-generic>\n")
     folder = os.path.join(HERE, "legacy-3x")
     os.makedirs(folder, exist_ok=True)
