@@ -76,6 +76,19 @@ struct BenchCloud {
         return (try JSONSerialization.jsonObject(with: response.bodyData) as? [String: Any]) ?? [:]
     }
 
+    /// The names of the process's threads (`/proc/self/task/*/comm`), to show what a count is made of.
+    static func threadNames() -> String {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+        var names: [String: Int] = [:]
+        for task in tasks {
+            let name =
+                (try? String(contentsOfFile: "/proc/self/task/\(task)/comm", encoding: .utf8))?
+                .trimmingCharacters(in: .whitespacesAndNewlines) ?? "?"
+            names[name, default: 0] += 1
+        }
+        return names.sorted { $0.key < $1.key }.map { "\($0.key)×\($0.value)" }.joined(separator: ", ")
+    }
+
     static func threadCount() -> Int {
         guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return -1 }
         for line in status.split(separator: "\n") where line.hasPrefix("Threads:") {
@@ -233,6 +246,14 @@ struct BenchCloud {
         try Data(repeating: 0x5A, count: 4096).write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
         var results: [(Int, Int, Int)] = []
+        // Warm-up: the first requests start the event loops and the runtime's lazily created
+        // threads; the measured rounds then show whether the count grows with the work.
+        let warmPage = try await client.createPage(spaceId: space.id, title: "Warm-up", body: .storage("<p>w</p>"))
+        for n in 0..<10 {
+            _ = try await client.uploadAttachment(
+                contentId: warmPage.id, filePath: file.path, filename: "warm-\(n).bin")
+        }
+        print("threads: after warm-up \(threadCount()) (\(threadNames()))")
         for (round, count) in counts.enumerated() {
             let page = try await client.createPage(
                 spaceId: space.id, title: "Uploads \(round)", body: .storage("<p>files</p>"))

@@ -56,7 +56,7 @@ public enum JSONValue: Sendable, Hashable, Codable {
 
     public var int: Int? {
         switch self {
-        case .number(let value) where value == value.rounded(): Int(value)
+        case .number(let value) where value == value.rounded() && abs(value) < 9e15: Int(value)
         case .string(let value): Int(value)
         default: nil
         }
