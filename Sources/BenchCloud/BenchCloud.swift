@@ -41,6 +41,10 @@ struct BenchCloud {
                 passed = try await faults(
                     url: url, writes: Int(options["writes"] ?? "2000") ?? 2000,
                     writers: Int(options["writers"] ?? "16") ?? 16)
+            case "throughput":
+                passed = try await throughput(
+                    url: url, seconds: Double(options["seconds"] ?? "10") ?? 10,
+                    connections: Int(options["connections"] ?? "32") ?? 32)
             case "threads":
                 let counts = (options["counts"] ?? "10,10000").split(separator: ",").compactMap { Int($0) }
                 passed = try await threads(url: url, counts: counts)
@@ -229,6 +233,60 @@ struct BenchCloud {
         print("  client retries:       \(transport.statistics.retries)")
         return statePages.count == pages && duplicatesPages == 0 && comments.count == pages && pagesWithoutOne == 0
             && applied["createPage"] == pages && applied["createFooterComment"] == pages
+    }
+
+    // MARK: twin throughput
+
+    /// Many concurrent reads and writes with limits off: how many requests per second the twin serves.
+    static func throughput(url: String, seconds: Double, connections: Int) async throws -> Bool {
+        _ = try await admin(url, "/__twin/reset", method: "POST")
+        _ = try await admin(url, "/__twin/config", method: "POST", body: #"{"rate":"off","faults":"none"}"#)
+        let transport = try HTTPTransport(
+            configuration: TransportConfiguration(
+                maxConnectionsPerHost: connections,
+                rateLimit: RateLimiterConfiguration(initialRate: 100_000, maximumRate: 100_000)))
+        let client = client(url, transport: transport)
+        let space = try await client.createSpace(key: "TPUT", name: "Throughput")
+        let page = try await client.createPage(spaceId: space.id, title: "Read me", body: .storage("<p>hello</p>"))
+        let reads = Locked(0)
+        let writes = Locked(0)
+        let deadline = Date().addingTimeInterval(seconds)
+        let clock = ContinuousClock()
+        let began = clock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for worker in 0..<connections {
+                group.addTask {
+                    var n = 0
+                    while Date() < deadline {
+                        if n % 4 == 3 {
+                            _ = try await client.createFooterComment(
+                                on: .page(page.id), body: .storage("<p>\(worker)-\(n)</p>"))
+                            writes.withLock { $0 += 1 }
+                        } else {
+                            _ = try await client.content(id: page.id, bodyFormat: .storage)
+                            reads.withLock { $0 += 1 }
+                        }
+                        n += 1
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let elapsed = clock.now - began
+        let elapsedSeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        try await transport.shutdown()
+        let total = reads.withLock { $0 } + writes.withLock { $0 }
+        let rate = Double(total) / elapsedSeconds
+        print(
+            "twin throughput: \(connections) connections, \(String(format: "%.1f", elapsedSeconds)) s, 3 reads : 1 write"
+        )
+        print(
+            "  requests served:    \(total) (\(reads.withLock { $0 }) page reads, \(writes.withLock { $0 }) comment creates)"
+        )
+        print(
+            "  requests/second:    \(String(format: "%.0f", rate)) (target: thousands, so the twin never bottlenecks a benchmark)"
+        )
+        return rate >= 1000
     }
 
     // MARK: threads
