@@ -121,6 +121,19 @@ struct TwinRulesTests {
         try await transport.shutdown()
     }
 
+    @Test("The twin's JSON writer escapes text and round-trips through a JSON parser")
+    func jsonWriter() throws {
+        let value: JSONValue = [
+            "quote": "say \"hi\"\\ \n\t\u{01} ü 🚀 </script>", "int": 42, "neg": -7, "frac": .number(1.5),
+            "list": [true, false, .null, [:]], "nested": ["b": 2, "a": 1],
+        ]
+        let text = value.serialized()
+        #expect(try JSONValue.parse(text) == value)
+        #expect(text.contains(#""nested":{"a":1,"b":2}"#))
+        let parsed = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
+        #expect(parsed?["quote"] as? String == "say \"hi\"\\ \n\t\u{01} ü 🚀 </script>")
+    }
+
     @Test("SHA-256 matches the FIPS 180-4 test vectors")
     func sha256() {
         #expect(
