@@ -70,13 +70,18 @@ struct BenchCloud {
     ) async throws -> [String: Any] {
         let root = url.hasSuffix("/wiki") ? String(url.dropLast(5)) : url
         let transport = try HTTPTransport(configuration: TransportConfiguration(retry: RetryPolicy(maxRetries: 0)))
-        defer { Task { try? await transport.shutdown() } }
         var request = TransportRequest(method: method, url: root + path)
         if let body {
             request.body = .bytes(.init(string: body))
             request.headers = [("Content-Type", "application/json")]
         }
-        let response = try await transport.send(request)
+        let response: TransportResponse
+        do {
+            response = try await transport.send(request)
+        } catch {
+            try? await transport.shutdown()
+            throw error
+        }
         try await transport.shutdown()
         return (try JSONSerialization.jsonObject(with: response.bodyData) as? [String: Any]) ?? [:]
     }
