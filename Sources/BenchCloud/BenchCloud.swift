@@ -109,11 +109,48 @@ struct BenchCloud {
 
     // MARK: rate limiting
 
+    struct PhaseResult {
+        var limit: Double
+        var writes: Int
+        var seconds: Double
+        var responses: Int
+        var throttled: [Double]
+
+        var achieved: Double { Double(writes) / seconds }
+        var share: Double { responses == 0 ? 0 : Double(throttled.count) / Double(responses) }
+        /// 429s closer than one Retry-After window (1 s) belong to one overrun episode.
+        var episodes: [(Double, Double)] {
+            var result: [(Double, Double)] = []
+            for time in throttled.sorted() {
+                if let last = result.last, time - last.1 <= 1.0 {
+                    result[result.count - 1].1 = time
+                } else {
+                    result.append((time, time))
+                }
+            }
+            return result
+        }
+        var longest: Double { episodes.map { $0.1 - $0.0 }.max() ?? 0 }
+        var passed: Bool { achieved >= 0.9 * limit && share < 0.02 && longest <= 1.0 }
+
+        func report(_ title: String) {
+            let f = { (value: Double) in String(format: "%.1f", value) }
+            print("\(title): twin limit \(Int(limit))/s for POST pages, \(f(seconds)) s")
+            print("  pages written:      \(writes)")
+            print("  achieved rate:      \(f(achieved))/s = \(f(100 * achieved / limit))% of the limit (target >= 90%)")
+            print(
+                "  429 responses:      \(throttled.count) of \(responses) = \(String(format: "%.2f", 100 * share))% (target < 2%)"
+            )
+            print(
+                "  overrun episodes:   \(episodes.count), longest \(String(format: "%.2f", longest)) s (target <= 1 Retry-After window, 1 s)"
+            )
+        }
+    }
+
+    /// Phase 1: the twin allows `rate` page creates per second. Phase 2: the twin halves
+    /// its limit while the same writers keep going; the limiter must follow it down.
     static func rateLimit(url: String, rate: Double, writers: Int, seconds: Double) async throws -> Bool {
         _ = try await admin(url, "/__twin/reset", method: "POST")
-        _ = try await admin(
-            url, "/__twin/config", method: "POST",
-            body: #"{"rate":"get=1000/s,post:pages=\#(rate)/s,post=1000/s,put=1000/s"}"#)
         let throttled = Locked<[Double]>([])
         let responses = Locked(0)
         let start = Date()
@@ -127,56 +164,44 @@ struct BenchCloud {
         let client = client(url, transport: transport)
         let key = "RL\(Int.random(in: 1000...9999))"
         let space = try await client.createSpace(key: key, name: "Rate limit \(key)")
-        let deadline = Date().addingTimeInterval(seconds)
-        let written = Locked(0)
-        let clock = ContinuousClock()
-        let began = clock.now
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for worker in 0..<writers {
-                group.addTask {
-                    var n = 0
-                    while Date() < deadline {
-                        _ = try await client.createPage(
-                            spaceId: space.id, title: "w\(worker)-\(n)", body: .storage("<p>\(n)</p>"))
-                        n += 1
-                        written.withLock { $0 += 1 }
+        print("rate limit: \(writers) concurrent writers creating pages")
+        var results: [PhaseResult] = []
+        for (phase, limit) in [rate, rate / 2].enumerated() {
+            _ = try await admin(
+                url, "/__twin/config", method: "POST",
+                body: #"{"rate":"get=1000/s,post:pages=\#(limit)/s,post=1000/s,put=1000/s"}"#)
+            let responsesBefore = responses.withLock { $0 }
+            let throttledBefore = throttled.withLock { $0.count }
+            let phaseSeconds = phase == 0 ? seconds : seconds / 2
+            let deadline = Date().addingTimeInterval(phaseSeconds)
+            let written = Locked(0)
+            let clock = ContinuousClock()
+            let began = clock.now
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for worker in 0..<writers {
+                    group.addTask {
+                        var n = 0
+                        while Date() < deadline {
+                            _ = try await client.createPage(
+                                spaceId: space.id, title: "p\(phase)-w\(worker)-\(n)", body: .storage("<p>\(n)</p>"))
+                            n += 1
+                            written.withLock { $0 += 1 }
+                        }
                     }
                 }
+                try await group.waitForAll()
             }
-            try await group.waitForAll()
+            let elapsed = clock.now - began
+            let elapsedSeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            let phaseThrottled = Array(throttled.withLock { $0 }.dropFirst(throttledBefore))
+            results.append(
+                PhaseResult(
+                    limit: limit, writes: written.withLock { $0 }, seconds: elapsedSeconds,
+                    responses: responses.withLock { $0 } - responsesBefore, throttled: phaseThrottled))
+            results[phase].report(phase == 0 ? "phase 1 (steady limit)" : "phase 2 (the twin halves its limit mid-run)")
         }
-        let elapsed = clock.now - began
-        let elapsedSeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         try await transport.shutdown()
-        let writes = written.withLock { $0 }
-        let total = responses.withLock { $0 }
-        let limited = throttled.withLock { $0 }
-        // Overrun episodes: 429s closer than one Retry-After window (1 s) belong together.
-        var episodes: [(Double, Double)] = []
-        for time in limited.sorted() {
-            if let last = episodes.last, time - last.1 <= 1.0 {
-                episodes[episodes.count - 1].1 = time
-            } else {
-                episodes.append((time, time))
-            }
-        }
-        let longest = episodes.map { $0.1 - $0.0 }.max() ?? 0
-        let achieved = Double(writes) / elapsedSeconds
-        let share = total == 0 ? 0 : Double(limited.count) / Double(total)
-        print(
-            "rate limit: twin limit \(Int(rate))/s for POST pages, \(writers) writers, \(String(format: "%.1f", elapsedSeconds)) s"
-        )
-        print("  pages written:      \(writes)")
-        print(
-            "  achieved rate:      \(String(format: "%.1f", achieved))/s = \(String(format: "%.1f", 100 * achieved / rate))% of the limit (target >= 90%)"
-        )
-        print(
-            "  429 responses:      \(limited.count) of \(total) = \(String(format: "%.2f", 100 * share))% (target < 2%)"
-        )
-        print(
-            "  overrun episodes:   \(episodes.count), longest \(String(format: "%.2f", longest)) s (target <= 1 Retry-After window, 1 s)"
-        )
-        return achieved >= 0.9 * rate && share < 0.02 && longest <= 1.0
+        return results.allSatisfy(\.passed)
     }
 
     // MARK: faults
