@@ -147,61 +147,91 @@ struct BenchCloud {
         }
     }
 
-    /// Phase 1: the twin allows `rate` page creates per second. Phase 2: the twin halves
-    /// its limit while the same writers keep going; the limiter must follow it down.
-    static func rateLimit(url: String, rate: Double, writers: Int, seconds: Double) async throws -> Bool {
-        _ = try await admin(url, "/__twin/reset", method: "POST")
+    /// Counts POST responses and the times of 429s for one client.
+    final class Observation: Sendable {
+        let start = Date()
         let throttled = Locked<[Double]>([])
         let responses = Locked(0)
-        let start = Date()
+
+        func record(_ method: String, _ status: Int) {
+            guard method == "POST" else { return }
+            responses.withLock { $0 += 1 }
+            if status == 429 { throttled.withLock { $0.append(Date().timeIntervalSince(start)) } }
+        }
+    }
+
+    static func runPhase(
+        url: String, client: ConfluenceCloudClient, observation: Observation, spaceId: String, phase: Int,
+        limit: Double, seconds: Double, writers: Int
+    ) async throws -> PhaseResult {
+        _ = try await admin(
+            url, "/__twin/config", method: "POST",
+            body: #"{"rate":"get=1000/s,post:pages=\#(limit)/s,post=1000/s,put=1000/s"}"#)
+        let responsesBefore = observation.responses.withLock { $0 }
+        let throttledBefore = observation.throttled.withLock { $0.count }
+        let deadline = Date().addingTimeInterval(seconds)
+        let written = Locked(0)
+        let clock = ContinuousClock()
+        let began = clock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for worker in 0..<writers {
+                group.addTask {
+                    var n = 0
+                    while Date() < deadline {
+                        _ = try await client.createPage(
+                            spaceId: spaceId, title: "p\(phase)-w\(worker)-\(n)", body: .storage("<p>\(n)</p>"))
+                        n += 1
+                        written.withLock { $0 += 1 }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let elapsed = clock.now - began
+        let elapsedSeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        return PhaseResult(
+            limit: limit, writes: written.withLock { $0 }, seconds: elapsedSeconds,
+            responses: observation.responses.withLock { $0 } - responsesBefore,
+            throttled: Array(observation.throttled.withLock { $0 }.dropFirst(throttledBefore)))
+    }
+
+    /// Phase 1: the twin allows `rate` page creates per second and publishes the limit.
+    /// Phase 2: the twin halves its limit while the same writers go on. Phase 3
+    /// (information): a new client against a twin that publishes no limit at all, only
+    /// `Retry-After` on 429, so the limiter's AIMD alone sets the pace.
+    static func rateLimit(url: String, rate: Double, writers: Int, seconds: Double) async throws -> Bool {
+        _ = try await admin(url, "/__twin/reset", method: "POST")
+        let observation = Observation()
         let transport = try HTTPTransport(
             configuration: TransportConfiguration(maxConnectionsPerHost: writers),
-            responseObserver: { method, status in
-                guard method == "POST" else { return }
-                responses.withLock { $0 += 1 }
-                if status == 429 { throttled.withLock { $0.append(Date().timeIntervalSince(start)) } }
-            })
+            responseObserver: { observation.record($0, $1) })
         let client = client(url, transport: transport)
         let key = "RL\(Int.random(in: 1000...9999))"
         let space = try await client.createSpace(key: key, name: "Rate limit \(key)")
         print("rate limit: \(writers) concurrent writers creating pages")
-        var results: [PhaseResult] = []
-        for (phase, limit) in [rate, rate / 2].enumerated() {
-            _ = try await admin(
-                url, "/__twin/config", method: "POST",
-                body: #"{"rate":"get=1000/s,post:pages=\#(limit)/s,post=1000/s,put=1000/s"}"#)
-            let responsesBefore = responses.withLock { $0 }
-            let throttledBefore = throttled.withLock { $0.count }
-            let phaseSeconds = phase == 0 ? seconds : seconds / 2
-            let deadline = Date().addingTimeInterval(phaseSeconds)
-            let written = Locked(0)
-            let clock = ContinuousClock()
-            let began = clock.now
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for worker in 0..<writers {
-                    group.addTask {
-                        var n = 0
-                        while Date() < deadline {
-                            _ = try await client.createPage(
-                                spaceId: space.id, title: "p\(phase)-w\(worker)-\(n)", body: .storage("<p>\(n)</p>"))
-                            n += 1
-                            written.withLock { $0 += 1 }
-                        }
-                    }
-                }
-                try await group.waitForAll()
-            }
-            let elapsed = clock.now - began
-            let elapsedSeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-            let phaseThrottled = Array(throttled.withLock { $0 }.dropFirst(throttledBefore))
-            results.append(
-                PhaseResult(
-                    limit: limit, writes: written.withLock { $0 }, seconds: elapsedSeconds,
-                    responses: responses.withLock { $0 } - responsesBefore, throttled: phaseThrottled))
-            results[phase].report(phase == 0 ? "phase 1 (steady limit)" : "phase 2 (the twin halves its limit mid-run)")
-        }
+        let first = try await runPhase(
+            url: url, client: client, observation: observation, spaceId: space.id, phase: 1, limit: rate,
+            seconds: seconds, writers: writers)
+        first.report("phase 1 (steady limit)")
+        let second = try await runPhase(
+            url: url, client: client, observation: observation, spaceId: space.id, phase: 2, limit: rate / 2,
+            seconds: seconds / 2, writers: writers)
+        second.report("phase 2 (the twin halves its limit mid-run)")
         try await transport.shutdown()
-        return results.allSatisfy(\.passed)
+
+        _ = try await admin(url, "/__twin/config", method: "POST", body: #"{"rateHeaders":"none"}"#)
+        let blindObservation = Observation()
+        let blindTransport = try HTTPTransport(
+            configuration: TransportConfiguration(maxConnectionsPerHost: writers),
+            responseObserver: { blindObservation.record($0, $1) })
+        let blindClient = Self.client(url, transport: blindTransport)
+        let third = try await runPhase(
+            url: url, client: blindClient, observation: blindObservation, spaceId: space.id, phase: 3, limit: rate,
+            seconds: seconds / 2, writers: writers)
+        third.report("phase 3 (information: no limit headers, only Retry-After; AIMD alone, fresh client)")
+        try await blindTransport.shutdown()
+        _ = try await admin(url, "/__twin/config", method: "POST", body: #"{"rateHeaders":"always"}"#)
+        return first.passed && second.passed
     }
 
     // MARK: faults

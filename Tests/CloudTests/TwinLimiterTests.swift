@@ -37,4 +37,20 @@ struct TwinLimiterTests {
         #expect(header("RateLimit-Reason", refused) == "confluence-quota-tenant-based")
         #expect(Int(header("Retry-After", refused) ?? "") ?? 0 > 0)
     }
+
+    @Test("Limit headers can be limited to refusals or switched off, leaving only Retry-After")
+    func headerModes() throws {
+        let limiter = TwinRateLimiter(spec: try TwinRateSpec.parse("put=1/s"))
+        try limiter.update(headerMode: "none")
+        let allowed = limiter.check(method: "PUT", group: .pages)
+        #expect(allowed.allowed)
+        #expect(header("X-RateLimit-Limit", allowed) == nil)
+        let refused = limiter.check(method: "PUT", group: .pages)
+        #expect(!refused.allowed)
+        #expect(header("Retry-After", refused) == "1")
+        #expect(header("X-RateLimit-Limit", refused) == nil)
+        try limiter.update(headerMode: "429")
+        #expect(header("X-RateLimit-Limit", limiter.check(method: "PUT", group: .pages)) == "1")
+        #expect(throws: TwinError.self) { try limiter.update(headerMode: "sometimes") }
+    }
 }
