@@ -41,6 +41,11 @@ struct BenchCloud {
                 passed = try await faults(
                     url: url, writes: Int(options["writes"] ?? "2000") ?? 2000,
                     writers: Int(options["writers"] ?? "16") ?? 16)
+            case "throughput":
+                passed = try await throughput(
+                    url: url, seconds: Double(options["seconds"] ?? "10") ?? 10,
+                    connections: Int(options["connections"] ?? "32") ?? 32,
+                    twinPid: options["twin-pid"].flatMap { Int32($0) })
             case "threads":
                 let counts = (options["counts"] ?? "10,10000").split(separator: ",").compactMap { Int($0) }
                 passed = try await threads(url: url, counts: counts)
@@ -65,15 +70,33 @@ struct BenchCloud {
     ) async throws -> [String: Any] {
         let root = url.hasSuffix("/wiki") ? String(url.dropLast(5)) : url
         let transport = try HTTPTransport(configuration: TransportConfiguration(retry: RetryPolicy(maxRetries: 0)))
-        defer { Task { try? await transport.shutdown() } }
         var request = TransportRequest(method: method, url: root + path)
         if let body {
             request.body = .bytes(.init(string: body))
             request.headers = [("Content-Type", "application/json")]
         }
-        let response = try await transport.send(request)
+        let response: TransportResponse
+        do {
+            response = try await transport.send(request)
+        } catch {
+            try? await transport.shutdown()
+            throw error
+        }
         try await transport.shutdown()
         return (try JSONSerialization.jsonObject(with: response.bodyData) as? [String: Any]) ?? [:]
+    }
+
+    /// The names of the process's threads (`/proc/self/task/*/comm`), to show what a count is made of.
+    static func threadNames() -> String {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+        var names: [String: Int] = [:]
+        for task in tasks {
+            let name =
+                (try? String(contentsOfFile: "/proc/self/task/\(task)/comm", encoding: .utf8))?
+                .trimmingCharacters(in: .whitespacesAndNewlines) ?? "?"
+            names[name, default: 0] += 1
+        }
+        return names.sorted { $0.key < $1.key }.map { "\($0.key)×\($0.value)" }.joined(separator: ", ")
     }
 
     static func threadCount() -> Int {
@@ -86,24 +109,66 @@ struct BenchCloud {
 
     // MARK: rate limiting
 
-    static func rateLimit(url: String, rate: Double, writers: Int, seconds: Double) async throws -> Bool {
-        _ = try await admin(url, "/__twin/reset", method: "POST")
-        _ = try await admin(
-            url, "/__twin/config", method: "POST",
-            body: #"{"rate":"get=1000/s,post:pages=\#(rate)/s,post=1000/s,put=1000/s"}"#)
+    struct PhaseResult {
+        var limit: Double
+        var writes: Int
+        var seconds: Double
+        var responses: Int
+        var throttled: [Double]
+
+        var achieved: Double { Double(writes) / seconds }
+        var share: Double { responses == 0 ? 0 : Double(throttled.count) / Double(responses) }
+        /// 429s closer than one Retry-After window (1 s) belong to one overrun episode.
+        var episodes: [(Double, Double)] {
+            var result: [(Double, Double)] = []
+            for time in throttled.sorted() {
+                if let last = result.last, time - last.1 <= 1.0 {
+                    result[result.count - 1].1 = time
+                } else {
+                    result.append((time, time))
+                }
+            }
+            return result
+        }
+        var longest: Double { episodes.map { $0.1 - $0.0 }.max() ?? 0 }
+        var passed: Bool { achieved >= 0.9 * limit && share < 0.02 && longest <= 1.0 }
+
+        func report(_ title: String) {
+            let f = { (value: Double) in String(format: "%.1f", value) }
+            print("\(title): twin limit \(Int(limit))/s for POST pages, \(f(seconds)) s")
+            print("  pages written:      \(writes)")
+            print("  achieved rate:      \(f(achieved))/s = \(f(100 * achieved / limit))% of the limit (target >= 90%)")
+            print(
+                "  429 responses:      \(throttled.count) of \(responses) = \(String(format: "%.2f", 100 * share))% (target < 2%)"
+            )
+            print(
+                "  overrun episodes:   \(episodes.count), longest \(String(format: "%.2f", longest)) s (target <= 1 Retry-After window, 1 s)"
+            )
+        }
+    }
+
+    /// Counts POST responses and the times of 429s for one client.
+    final class Observation: Sendable {
+        let start = Date()
         let throttled = Locked<[Double]>([])
         let responses = Locked(0)
-        let start = Date()
-        let transport = try HTTPTransport(
-            configuration: TransportConfiguration(maxConnectionsPerHost: writers),
-            responseObserver: { method, status in
-                guard method == "POST" else { return }
-                responses.withLock { $0 += 1 }
-                if status == 429 { throttled.withLock { $0.append(Date().timeIntervalSince(start)) } }
-            })
-        let client = client(url, transport: transport)
-        let key = "RL\(Int.random(in: 1000...9999))"
-        let space = try await client.createSpace(key: key, name: "Rate limit \(key)")
+
+        func record(_ method: String, _ status: Int) {
+            guard method == "POST" else { return }
+            responses.withLock { $0 += 1 }
+            if status == 429 { throttled.withLock { $0.append(Date().timeIntervalSince(start)) } }
+        }
+    }
+
+    static func runPhase(
+        url: String, client: ConfluenceCloudClient, observation: Observation, spaceId: String, phase: Int,
+        limit: Double, seconds: Double, writers: Int
+    ) async throws -> PhaseResult {
+        _ = try await admin(
+            url, "/__twin/config", method: "POST",
+            body: #"{"rate":"get=1000/s,post:pages=\#(limit)/s,post=1000/s,put=1000/s"}"#)
+        let responsesBefore = observation.responses.withLock { $0 }
+        let throttledBefore = observation.throttled.withLock { $0.count }
         let deadline = Date().addingTimeInterval(seconds)
         let written = Locked(0)
         let clock = ContinuousClock()
@@ -114,7 +179,7 @@ struct BenchCloud {
                     var n = 0
                     while Date() < deadline {
                         _ = try await client.createPage(
-                            spaceId: space.id, title: "w\(worker)-\(n)", body: .storage("<p>\(n)</p>"))
+                            spaceId: spaceId, title: "p\(phase)-w\(worker)-\(n)", body: .storage("<p>\(n)</p>"))
                         n += 1
                         written.withLock { $0 += 1 }
                     }
@@ -124,36 +189,49 @@ struct BenchCloud {
         }
         let elapsed = clock.now - began
         let elapsedSeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        return PhaseResult(
+            limit: limit, writes: written.withLock { $0 }, seconds: elapsedSeconds,
+            responses: observation.responses.withLock { $0 } - responsesBefore,
+            throttled: Array(observation.throttled.withLock { $0 }.dropFirst(throttledBefore)))
+    }
+
+    /// Phase 1: the twin allows `rate` page creates per second and publishes the limit.
+    /// Phase 2: the twin halves its limit while the same writers go on. Phase 3
+    /// (information): a new client against a twin that publishes no limit at all, only
+    /// `Retry-After` on 429, so the limiter's AIMD alone sets the pace.
+    static func rateLimit(url: String, rate: Double, writers: Int, seconds: Double) async throws -> Bool {
+        _ = try await admin(url, "/__twin/reset", method: "POST")
+        let observation = Observation()
+        let transport = try HTTPTransport(
+            configuration: TransportConfiguration(maxConnectionsPerHost: writers),
+            responseObserver: { observation.record($0, $1) })
+        let client = client(url, transport: transport)
+        let key = "RL\(Int.random(in: 1000...9999))"
+        let space = try await client.createSpace(key: key, name: "Rate limit \(key)")
+        print("rate limit: \(writers) concurrent writers creating pages")
+        let first = try await runPhase(
+            url: url, client: client, observation: observation, spaceId: space.id, phase: 1, limit: rate,
+            seconds: seconds, writers: writers)
+        first.report("phase 1 (steady limit)")
+        let second = try await runPhase(
+            url: url, client: client, observation: observation, spaceId: space.id, phase: 2, limit: rate / 2,
+            seconds: seconds / 2, writers: writers)
+        second.report("phase 2 (the twin halves its limit mid-run)")
         try await transport.shutdown()
-        let writes = written.withLock { $0 }
-        let total = responses.withLock { $0 }
-        let limited = throttled.withLock { $0 }
-        // Overrun episodes: 429s closer than one Retry-After window (1 s) belong together.
-        var episodes: [(Double, Double)] = []
-        for time in limited.sorted() {
-            if let last = episodes.last, time - last.1 <= 1.0 {
-                episodes[episodes.count - 1].1 = time
-            } else {
-                episodes.append((time, time))
-            }
-        }
-        let longest = episodes.map { $0.1 - $0.0 }.max() ?? 0
-        let achieved = Double(writes) / elapsedSeconds
-        let share = total == 0 ? 0 : Double(limited.count) / Double(total)
-        print(
-            "rate limit: twin limit \(Int(rate))/s for POST pages, \(writers) writers, \(String(format: "%.1f", elapsedSeconds)) s"
-        )
-        print("  pages written:      \(writes)")
-        print(
-            "  achieved rate:      \(String(format: "%.1f", achieved))/s = \(String(format: "%.1f", 100 * achieved / rate))% of the limit (target >= 90%)"
-        )
-        print(
-            "  429 responses:      \(limited.count) of \(total) = \(String(format: "%.2f", 100 * share))% (target < 2%)"
-        )
-        print(
-            "  overrun episodes:   \(episodes.count), longest \(String(format: "%.2f", longest)) s (target <= 1 Retry-After window, 1 s)"
-        )
-        return achieved >= 0.9 * rate && share < 0.02 && longest <= 1.0
+
+        _ = try await admin(url, "/__twin/config", method: "POST", body: #"{"rateHeaders":"none"}"#)
+        let blindObservation = Observation()
+        let blindTransport = try HTTPTransport(
+            configuration: TransportConfiguration(maxConnectionsPerHost: writers),
+            responseObserver: { blindObservation.record($0, $1) })
+        let blindClient = Self.client(url, transport: blindTransport)
+        let third = try await runPhase(
+            url: url, client: blindClient, observation: blindObservation, spaceId: space.id, phase: 3, limit: rate,
+            seconds: seconds / 2, writers: writers)
+        third.report("phase 3 (information: no limit headers, only Retry-After; AIMD alone, fresh client)")
+        try await blindTransport.shutdown()
+        _ = try await admin(url, "/__twin/config", method: "POST", body: #"{"rateHeaders":"always"}"#)
+        return first.passed && second.passed
     }
 
     // MARK: faults
@@ -218,6 +296,82 @@ struct BenchCloud {
             && applied["createPage"] == pages && applied["createFooterComment"] == pages
     }
 
+    // MARK: twin throughput
+
+    /// Many concurrent reads and writes with limits off: how many requests per second the twin serves.
+    /// CPU seconds (user + system) a process has used, from /proc/PID/stat.
+    static func cpuSeconds(pid: Int32) -> Double? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return nil }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        // After the command name: state is field 3; utime and stime are fields 14 and 15.
+        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
+    static func throughput(url: String, seconds: Double, connections: Int, twinPid: Int32?) async throws -> Bool {
+        _ = try await admin(url, "/__twin/reset", method: "POST")
+        _ = try await admin(url, "/__twin/config", method: "POST", body: #"{"rate":"off","faults":"none"}"#)
+        let transport = try HTTPTransport(
+            configuration: TransportConfiguration(
+                maxConnectionsPerHost: connections,
+                rateLimit: RateLimiterConfiguration(initialRate: 100_000, maximumRate: 100_000)))
+        let client = client(url, transport: transport)
+        let space = try await client.createSpace(key: "TPUT", name: "Throughput")
+        let page = try await client.createPage(spaceId: space.id, title: "Read me", body: .storage("<p>hello</p>"))
+        let reads = Locked(0)
+        let writes = Locked(0)
+        let twinCPUBefore = twinPid.flatMap(cpuSeconds)
+        let deadline = Date().addingTimeInterval(seconds)
+        let clock = ContinuousClock()
+        let began = clock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for worker in 0..<connections {
+                group.addTask {
+                    var n = 0
+                    while Date() < deadline {
+                        if n % 4 == 3 {
+                            _ = try await client.createFooterComment(
+                                on: .page(page.id), body: .storage("<p>\(worker)-\(n)</p>"))
+                            writes.withLock { $0 += 1 }
+                        } else {
+                            _ = try await client.content(id: page.id, bodyFormat: .storage)
+                            reads.withLock { $0 += 1 }
+                        }
+                        n += 1
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let elapsed = clock.now - began
+        let elapsedSeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        try await transport.shutdown()
+        let total = reads.withLock { $0 } + writes.withLock { $0 }
+        let rate = Double(total) / elapsedSeconds
+        print(
+            "twin throughput: \(connections) connections, \(String(format: "%.1f", elapsedSeconds)) s, 3 reads : 1 write"
+        )
+        print(
+            "  requests served:    \(total) (\(reads.withLock { $0 }) page reads, \(writes.withLock { $0 }) comment creates)"
+        )
+        print(
+            "  requests/second:    \(String(format: "%.0f", rate)) (wall clock; client and twin share the machine)")
+        if let pid = twinPid, let before = twinCPUBefore, let after = cpuSeconds(pid: pid), after > before {
+            let perCPUSecond = Double(total) / (after - before)
+            let cpu = String(format: "%.2f", after - before)
+            print(
+                "  twin CPU:           \(cpu) s for \(total) requests = \(String(format: "%.0f", 1e6 / perCPUSecond)) µs each"
+            )
+            print(
+                "  twin capacity:      \(String(format: "%.0f", perCPUSecond)) requests per CPU-second (target: thousands)"
+            )
+            return perCPUSecond >= 1000
+        }
+        return rate >= 1000
+    }
+
     // MARK: threads
 
     static func threads(url: String, counts: [Int]) async throws -> Bool {
@@ -233,6 +387,14 @@ struct BenchCloud {
         try Data(repeating: 0x5A, count: 4096).write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
         var results: [(Int, Int, Int)] = []
+        // Warm-up: the first requests start the event loops and the runtime's lazily created
+        // threads; the measured rounds then show whether the count grows with the work.
+        let warmPage = try await client.createPage(spaceId: space.id, title: "Warm-up", body: .storage("<p>w</p>"))
+        for n in 0..<10 {
+            _ = try await client.uploadAttachment(
+                contentId: warmPage.id, filePath: file.path, filename: "warm-\(n).bin")
+        }
+        print("threads: after warm-up \(threadCount()) (\(threadNames()))")
         for (round, count) in counts.enumerated() {
             let page = try await client.createPage(
                 spaceId: space.id, title: "Uploads \(round)", body: .storage("<p>files</p>"))

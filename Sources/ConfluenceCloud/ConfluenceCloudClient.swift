@@ -29,9 +29,10 @@ public final class ConfluenceCloudClient: Sendable {
         if root.hasSuffix("/wiki") { root.removeLast(5) }
         self.site = root
         self.transport = transport
-        self.authorization = Secret(
-            "Basic " + HTTPTransport.basicCredentials(user: email, password: token.exposedValue),
-            origin: "target credentials")
+        let credentials = HTTPTransport.basicCredentials(user: email, password: token.exposedValue)
+        // Registered on its own too, so the encoded pair is scrubbed even without its "Basic " prefix.
+        _ = Secret(credentials, origin: "target credentials")
+        self.authorization = Secret("Basic " + credentials, origin: "target credentials")
         self.reconcileRounds = reconcileRounds
         self.logger = logger
     }

@@ -12,7 +12,7 @@ public struct RateLimiterConfiguration: Sendable {
     public var decreaseFactor: Double
 
     public init(
-        initialRate: Double = 50, minimumRate: Double = 0.5, maximumRate: Double = 1000, headroom: Double = 0.95,
+        initialRate: Double = 50, minimumRate: Double = 0.5, maximumRate: Double = 1000, headroom: Double = 0.97,
         additiveIncrease: Double = 5, decreaseFactor: Double = 0.7
     ) {
         self.initialRate = initialRate

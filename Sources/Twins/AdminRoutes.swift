@@ -20,6 +20,7 @@ extension CloudTwin {
                 if let rate = json["rate"]?.string { limiter.update(spec: try TwinRateSpec.parse(rate)) }
                 if let faults = json["faults"]?.string { self.faults.update(spec: try TwinFaultSpec.parse(faults)) }
                 if let latency = json["latency"]?.string { self.latency.set(try parseTwinDuration(latency)) }
+                if let mode = json["rateHeaders"]?.string { try limiter.update(headerMode: mode) }
                 return .json(["updated": true])
             case ("POST", "/__twin/users"):
                 let json = try JSONValue.parse(Data(body))

@@ -220,10 +220,10 @@ public final class CloudTwin: Sendable {
     static func parseQuery(_ query: String?) -> [(String, String)] {
         guard let query, !query.isEmpty else { return [] }
         return query.split(separator: "&").map { item in
-            let pair = item.split(separator: "=", maxSplits: 1).map {
+            let pair = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map {
                 String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String($0)
             }
-            return (pair[0], pair.count > 1 ? pair[1] : "")
+            return (pair.first ?? "", pair.count > 1 ? pair[1] : "")
         }
     }
 

@@ -21,6 +21,8 @@ final class TwinRateLimiter: Sendable {
         var buckets: [String: Bucket] = [:]
         var points = 0
         var hour = 0
+        /// Whether burst-limit headers go out on every response or only with a 429 ("429") or never ("none").
+        var headerMode = "always"
     }
 
     private let state: Mutex<State>
@@ -36,6 +38,14 @@ final class TwinRateLimiter: Sendable {
     }
 
     var spec: TwinRateSpec { state.withLock { $0.spec } }
+
+    /// `always` (default), `429` (limit headers only on refusals) or `none` (only Retry-After).
+    func update(headerMode: String) throws {
+        guard ["always", "429", "none"].contains(headerMode) else {
+            throw TwinError.invalidRate(headerMode, reason: "rate headers must be always, 429 or none")
+        }
+        state.withLock { $0.headerMode = headerMode }
+    }
 
     static func points(method: String, group: EndpointGroup) -> Int {
         if method != "GET" { return 2 }
@@ -91,18 +101,23 @@ final class TwinRateLimiter: Sendable {
             if bucket.tokens >= 1 {
                 bucket.tokens -= 1
                 state.buckets[key] = bucket
-                headers.append(("X-RateLimit-Limit", limitText))
-                headers.append(("X-RateLimit-Remaining", "\(Int(bucket.tokens))"))
-                if bucket.tokens < 0.2 * bucket.capacity { headers.append(("X-RateLimit-NearLimit", "true")) }
+                if state.headerMode == "always" {
+                    headers.append(("X-RateLimit-Limit", limitText))
+                    headers.append(("X-RateLimit-Remaining", "\(Int(bucket.tokens))"))
+                    if bucket.tokens < 0.2 * bucket.capacity { headers.append(("X-RateLimit-NearLimit", "true")) }
+                }
                 return Decision(allowed: true, headers: headers, quota: false)
             }
             state.buckets[key] = bucket
             let wait = max(1, Int(((1 - bucket.tokens) / bucket.rate).rounded(.up)))
             let reset = wall.addingTimeInterval(Double(wait)).formatted(Date.ISO8601FormatStyle())
-            headers += [
-                ("Retry-After", "\(wait)"), ("X-RateLimit-Limit", limitText), ("X-RateLimit-Remaining", "0"),
-                ("X-RateLimit-Reset", reset), ("X-RateLimit-NearLimit", "true"),
-            ]
+            headers.append(("Retry-After", "\(wait)"))
+            if state.headerMode != "none" {
+                headers += [
+                    ("X-RateLimit-Limit", limitText), ("X-RateLimit-Remaining", "0"), ("X-RateLimit-Reset", reset),
+                    ("X-RateLimit-NearLimit", "true"),
+                ]
+            }
             return Decision(allowed: false, headers: headers, quota: false)
         }
     }

@@ -393,6 +393,21 @@ extension CloudTwin {
                 })
         }
         routes.append(
+            Route("GET", "\(v1)/content/{id}/history", .content) { twin, request in
+                let record = try await twin.contentOr404(request)
+                let author =
+                    await twin.store.user(accountId: record.authorId).map(twin.renderer(request).v1User) ?? .null
+                return .json([
+                    "latest": .bool(record.status == "current"), "createdBy": author,
+                    "createdDate": .string(record.createdAt),
+                    "lastUpdated": [
+                        "number": JSONValue(record.version), "when": .string(record.updatedAt), "by": author,
+                        "message": .string(record.versionMessage), "minorEdit": .bool(record.minorEdit),
+                    ],
+                    "_links": ["self": .string("\(request.base)/rest/api/content/\(record.id)/history")],
+                ])
+            })
+        routes.append(
             Route("PUT", "\(v1)/content/{pageId}/move/{position}/{targetId}", .content) { twin, request in
                 let record = try await twin.store.move(
                     id: try request.intParam("pageId"), position: request.params["position"] ?? "",

@@ -191,3 +191,23 @@ struct CloudClientTests {
         #expect(!checker.problems(TransportRequest(method: "DELETE", url: "http://x/wiki/api/v2/nothing")).isEmpty)
     }
 }
+
+@Suite("Client secrets")
+struct ClientSecretTests {
+    @Test("The token and the encoded Authorization value are scrubbed from any text")
+    func authorizationIsRedacted() async throws {
+        let transport = try HTTPTransport()
+        let token = Secret("client-secret-token-123", origin: "test")
+        _ = ConfluenceCloudClient(
+            site: "https://example.atlassian.net", email: "me@example.com", token: token, transport: transport)
+        let encoded = HTTPTransport.basicCredentials(user: "me@example.com", password: token.exposedValue)
+        let line = "GET /wiki with Authorization: Basic \(encoded) and token \(token.exposedValue); raw \(encoded)"
+        let redacted = SecretRegistry.shared.redact(line)
+        #expect(!redacted.contains(encoded))
+        #expect(!redacted.contains(token.exposedValue))
+        let error = CloudError.rejected(operation: "Reading \(encoded)", status: 401, message: token.exposedValue)
+        #expect(!error.description.contains(encoded))
+        #expect(!error.description.contains(token.exposedValue))
+        try await transport.shutdown()
+    }
+}

@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import Synchronization
 import Testing
 import Transport
 import Twins
@@ -120,6 +121,19 @@ struct TwinRulesTests {
         try await transport.shutdown()
     }
 
+    @Test("The twin's JSON writer escapes text and round-trips through a JSON parser")
+    func jsonWriter() throws {
+        let value: JSONValue = [
+            "quote": "say \"hi\"\\ \n\t\u{01} ü 🚀 </script>", "int": 42, "neg": -7, "frac": .number(1.5),
+            "list": [true, false, .null, [:]], "nested": ["b": 2, "a": 1],
+        ]
+        let text = value.serialized()
+        #expect(try JSONValue.parse(text) == value)
+        #expect(text.contains(#""nested":{"a":1,"b":2}"#))
+        let parsed = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
+        #expect(parsed?["quote"] as? String == "say \"hi\"\\ \n\t\u{01} ü 🚀 </script>")
+    }
+
     @Test("SHA-256 matches the FIPS 180-4 test vectors")
     func sha256() {
         #expect(
@@ -174,6 +188,31 @@ struct TwinRulesTests {
         try await transport.shutdown()
     }
 
+    @Test("An hourly points quota answers 429 with RateLimit-Reason, RateLimit-Policy and Retry-After")
+    func pointsQuota() async throws {
+        let headers = Counter429Headers()
+        let transport = try HTTPTransport(
+            configuration: TransportConfiguration(
+                retry: RetryPolicy(maxRetries: 0),
+                rateLimit: RateLimiterConfiguration(initialRate: 1000, minimumRate: 1000, maximumRate: 1000)),
+            responseObserver: { _, status in headers.record(status) })
+        try await withTwin(CloudTwinConfiguration(rate: try TwinRateSpec.parse("points=6/h"))) { _, root in
+            let client = RawClient(transport: transport, root: root)
+            for _ in 0..<3 {
+                let status = try await client.call("GET", "/wiki/api/v2/spaces").status
+                #expect(status == 200)
+            }
+            do {
+                _ = try await client.call("GET", "/wiki/api/v2/spaces")
+                Issue.record("the fourth read must exceed the 6-point quota")
+            } catch let error as TransportError {
+                #expect(error.status == 429)
+            }
+        }
+        #expect(headers.statuses == [200, 200, 200, 429])
+        try await transport.shutdown()
+    }
+
     @Test("State survives a restart with --data")
     func persistence() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-twin-\(UUID().uuidString)")
@@ -199,4 +238,10 @@ struct TwinRulesTests {
         }
         try await transport.shutdown()
     }
+}
+
+final class Counter429Headers: Sendable {
+    private let values = Synchronization.Mutex<[Int]>([])
+    func record(_ status: Int) { values.withLock { $0.append(status) } }
+    var statuses: [Int] { values.withLock { $0 } }
 }

@@ -82,7 +82,8 @@ struct PolicyTests {
 
     @Test("A published limit sets the rate just under it; clean responses grow it additively")
     func aimd() async {
-        let limiter = HostRateLimiter(host: "h", configuration: .init(initialRate: 10, additiveIncrease: 5))
+        let limiter = HostRateLimiter(
+            host: "h", configuration: .init(initialRate: 10, headroom: 0.95, additiveIncrease: 5))
         await limiter.record(status: 200, signals: RateLimitSignals())
         #expect(await limiter.rate > 10)
         await limiter.record(status: 200, signals: RateLimitSignals(limit: 40))

@@ -112,7 +112,8 @@ public struct TwinCloudCommand: AsyncParsableCommand {
         let configuration = CloudTwinConfiguration(
             host: host, port: port, dataDirectory: data, latency: try parseTwinDuration(latency),
             rate: try TwinRateSpec.parse(rate), faults: try TwinFaultSpec.parse(faults),
-            maxAttachmentSize: try parseTwinSize(maxAttachmentSize), email: email, token: token)
+            maxAttachmentSize: try parseTwinSize(maxAttachmentSize), email: email, token: token,
+            converter: StorageFormatBodyConverter())
         let twin: CloudTwin
         do {
             twin = try await CloudTwin(configuration: configuration)
