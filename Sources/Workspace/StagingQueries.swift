@@ -42,6 +42,8 @@ extension Workspace {
         public var path: String?
         /// True for the current revision; false for older versions.
         public var isCurrent: Bool
+        /// For an older version, the id of the current one (the file it is a version of).
+        public var originalID: String?
     }
 
     public struct CommentInfo: Sendable, Equatable, Codable {
@@ -158,16 +160,34 @@ extension Workspace {
             created: row["created"])
     }
 
-    /// Older revisions of a page or blog post, newest first.
+    /// Older revisions of a page or blog post, newest first (drafts and deleted revisions left out).
     public func history(contentID: String) throws -> [PageInfo] {
         try database.read { db in
             try Row.fetchAll(
                 db,
                 sql: """
                     SELECT id, class, title, parent_id, position, version, creator, created, 0 AS depth
-                    FROM staged_content WHERE original_id = ? ORDER BY version DESC, id
+                    FROM staged_content
+                    WHERE original_id = ? AND COALESCE(status, 'current') NOT IN ('draft', 'deleted')
+                    ORDER BY version DESC, id
                     """, arguments: [contentID]
             ).map(Self.page)
+        }
+    }
+
+    /// Who made a version of a page or blog post and when: its last modifier and
+    /// modification date, falling back to its creator and creation date.
+    public func versionAuthorship(contentID: String) throws -> (author: String?, date: String?) {
+        try database.read { db in
+            guard
+                let row = try Row.fetchOne(
+                    db,
+                    sql: """
+                        SELECT COALESCE(last_modifier, creator) AS author, COALESCE(modified, created) AS date
+                        FROM staged_content WHERE id = ?
+                        """, arguments: [contentID])
+            else { return (nil, nil) }
+            return (row["author"], row["date"])
         }
     }
 
@@ -202,7 +222,8 @@ extension Workspace {
                 let original: String? = $0["original_id"]
                 return AttachmentInfo(
                     id: $0["id"], title: $0["title"], version: $0["version"], mediaType: $0["media_type"],
-                    fileSize: $0["file_size"], path: $0["file_path"], isCurrent: original == nil)
+                    fileSize: $0["file_size"], path: $0["file_path"], isCurrent: original == nil,
+                    originalID: original)
             }
         }
     }

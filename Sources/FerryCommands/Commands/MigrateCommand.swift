@@ -23,6 +23,17 @@ public struct MigrateCommand: AsyncParsableCommand {
             what was in flight against the target and carries on, never creating \
             anything twice. --only-failed retries just the writes that failed.
 
+            --history all replays every historical version of each page and blog post \
+            as a Cloud version, oldest first and the current one last, naming the \
+            original author and date in each version message; attachment versions are \
+            uploaded oldest first as Cloud attachment versions. A workspace keeps the \
+            --history of its first run.
+
+            --attachments-only creates the spaces and page skeletons and uploads the \
+            attachments, nothing else: run it days before the cut-over to move the \
+            bulk of the bytes; the later full run completes the pages and uploads no \
+            attachment again.
+
             TARGET is a Cloud site URL (credentials from FERRY_TARGET_EMAIL and \
             FERRY_TARGET_TOKEN), a twin URL, or 'twin' for an in-process twin whose \
             state lives in the workspace. A space whose key already exists in the \
@@ -30,6 +41,8 @@ public struct MigrateCommand: AsyncParsableCommand {
 
             Example:
               ferry migrate --from site-export.zip --to twin --workspace ./ws
+              ferry migrate --from site-export.zip --to twin --workspace ./ws --history all
+              ferry migrate --from site-export.zip --to twin --workspace ./ws --attachments-only
               FERRY_TARGET_EMAIL=me@corp.com FERRY_TARGET_TOKEN=... \\
                 ferry migrate --from site-export.zip --to https://corp.atlassian.net --workspace ./ws --spaces ENG,OPS
             """
@@ -49,6 +62,25 @@ public struct MigrateCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: ArgumentHelp("Only these space keys (comma-separated).", valueName: "keys"))
     public var spaces: String?
+
+    /// `--history`: the values `MigrationOptions.History` takes.
+    public enum HistoryMode: String, ExpressibleByArgument, CaseIterable, Sendable {
+        case latest, all
+    }
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "latest: the current version of each page and attachment; all: every version, oldest first.",
+            valueName: "latest|all"))
+    public var history: HistoryMode = .latest
+
+    @Flag(
+        name: .long,
+        help:
+            "Only create spaces and page skeletons and upload attachments; a later full run completes the pages without uploading them again."
+    )
+    public var attachmentsOnly: Bool = false
 
     @Flag(name: .long, help: "Write into target spaces whose key already exists.")
     public var intoExisting: Bool = false
@@ -74,8 +106,9 @@ public struct MigrateCommand: AsyncParsableCommand {
         let export = try SourceStaging.stage(export: URL(fileURLWithPath: source), workspace: workspace, logger: logger)
         let selected = spaces.map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) }
         let migrationOptions = MigrationOptions(
-            spaces: selected, concurrency: configuration.concurrency.value, intoExisting: intoExisting,
-            onlyFailed: onlyFailed)
+            spaces: selected, concurrency: configuration.concurrency.value,
+            history: history == .all ? .all : .latest, intoExisting: intoExisting, onlyFailed: onlyFailed,
+            attachmentsOnly: attachmentsOnly)
         if dryRun {
             try printPlan(workspace: workspace, options: migrationOptions)
             return
@@ -90,7 +123,9 @@ public struct MigrateCommand: AsyncParsableCommand {
         let outcome: MigrationOutcome
         do {
             outcome = try await Self.migrate(
-                workspace: workspace, export: export, connection: connection, options: migrationOptions, logger: logger)
+                workspace: workspace, export: export, connection: connection, options: migrationOptions, logger: logger
+            )
+            .marking(attachmentsOnly: attachmentsOnly)
         } catch {
             await connection.close()
             throw error
@@ -204,6 +239,14 @@ struct MigrationOutcome: Encodable {
     var responses429: Int
     var seconds: Double
     var failures: [Failure]
+    /// Set for `--attachments-only`: the writes left pending are the later full run's.
+    var attachmentsOnly = false
+
+    func marking(attachmentsOnly value: Bool) -> MigrationOutcome {
+        var copy = self
+        copy.attachmentsOnly = value
+        return copy
+    }
 
     init(workspace: String, target: String, plan: MigrationPlan, summary: MigrationSummary, failures: [Failure]) {
         self.workspace = workspace
@@ -227,7 +270,11 @@ struct MigrationOutcome: Encodable {
                 + "\(responses429) answered 429, \(String(format: "%.1f", seconds)) s",
         ]
         for failure in failures { lines.append("  failed \(failure.key) (\(failure.space)): \(failure.error)") }
-        if failed > 0 || pending > 0 {
+        if attachmentsOnly {
+            lines.append(
+                "Attachments pre-migrated: run ferry migrate without --attachments-only to complete the pages"
+                    + " (no attachment is uploaded again).")
+        } else if failed > 0 || pending > 0 {
             lines.append(
                 "Run the same command again to retry: it resumes where it stopped (--only-failed for failures only).")
         }

@@ -6,6 +6,7 @@ public enum MigrationError: FerryError, Equatable {
     case spaceExists(sourceKey: String, targetKey: String)
     case sourceUnavailable(reason: String)
     case interrupted
+    case historyModeChanged(recorded: String, requested: String)
 
     public var summary: String {
         switch self {
@@ -17,6 +18,8 @@ public enum MigrationError: FerryError, Equatable {
             "space \(sourceKey): a space with key \(targetKey) already exists in the target and was not created by this workspace"
         case .sourceUnavailable(let reason): "the source cannot be read: \(reason)"
         case .interrupted: "the migration was interrupted"
+        case .historyModeChanged(let recorded, let requested):
+            "this workspace was migrated with --history \(recorded); --history \(requested) would mix page histories"
         }
     }
 
@@ -27,6 +30,8 @@ public enum MigrationError: FerryError, Equatable {
             "migrate into it only if that is intended, with --into-existing; otherwise rename or remove the target space"
         case .sourceUnavailable: "give the same export with --from that the workspace was staged from"
         case .interrupted: "run the same ferry migrate command again: it resumes where it stopped"
+        case .historyModeChanged(let recorded, _):
+            "run again with --history \(recorded), or migrate with a new workspace (after ferry wipe) to change it"
         }
     }
 }

@@ -18,11 +18,15 @@ public struct MigrationOptions: Sendable {
     public var onlyFailed: Bool
     /// Source site base URLs, so absolute links to the old site are rewritten.
     public var sourceBaseURLs: [String]
+    /// Only the space, page and blog-post skeletons and attachments (`--attachments-only`):
+    /// a later full run completes the pages without uploading anything again.
+    public var attachmentsOnly: Bool
 
     public init(
         spaces: Set<String>? = nil, concurrency: Int = 16, history: History = .latest, intoExisting: Bool = false,
-        onlyFailed: Bool = false, sourceBaseURLs: [String] = []
+        onlyFailed: Bool = false, sourceBaseURLs: [String] = [], attachmentsOnly: Bool = false
     ) {
+        self.attachmentsOnly = attachmentsOnly
         self.spaces = spaces
         self.concurrency = concurrency
         self.history = history

@@ -1,3 +1,4 @@
+import Foundation
 public import Workspace
 
 /// Turns staged spaces into ledger writes. Planning again is harmless: writes already
@@ -25,6 +26,7 @@ public struct MigrationPlanner: Sendable {
     public func plan() throws -> MigrationPlan {
         var plan = MigrationPlan()
         let ledger = workspace.ledger
+        try checkHistoryMode()
         for space in try selectedSpaces() {
             guard let key = space.key else { continue }
             var writes: [PlannedWrite] = [PlannedWrite(kind: .spaceCreate, spaceKey: key, sourceId: space.id)]
@@ -32,11 +34,23 @@ public struct MigrationPlanner: Sendable {
             let posts = try workspace.blogPosts(spaceKey: key).map { ($0, WriteKind.blogPostCreate) }
             for (content, kind) in pages + posts {
                 writes.append(PlannedWrite(kind: kind, spaceKey: key, sourceId: content.id))
-                let body = try workspace.body(contentID: content.id)?.body ?? ""
-                if Self.hasReferences(body) {
-                    writes.append(PlannedWrite(kind: .bodyUpdate, spaceKey: key, sourceId: content.id))
+                let replays = try versionReplays(of: content)
+                if replays.isEmpty {
+                    let body = try workspace.body(contentID: content.id)?.body ?? ""
+                    if Self.hasReferences(body) {
+                        writes.append(PlannedWrite(kind: .bodyUpdate, spaceKey: key, sourceId: content.id))
+                    }
+                } else {
+                    // The replay of the current version resolves references itself: no body.update.
+                    for replay in replays {
+                        writes.append(
+                            PlannedWrite(
+                                kind: .versionReplay, spaceKey: key, sourceId: content.id,
+                                discriminator: replay.discriminator))
+                    }
                 }
-                for attachment in try workspace.attachments(containerID: content.id) where attachment.isCurrent {
+                for attachment in try workspace.attachments(containerID: content.id)
+                where attachment.isCurrent || options.history == .all {
                     writes.append(
                         PlannedWrite(
                             kind: .attachmentUpload, spaceKey: key, sourceId: attachment.id,
@@ -62,6 +76,81 @@ public struct MigrationPlanner: Sendable {
             for write in writes { plan.add(write) }
         }
         return plan
+    }
+
+    /// One version of a page or blog post replayed as a Cloud version (`--history all`).
+    struct VersionReplay: Sendable {
+        /// The staged content row of that version (the current row for the current version).
+        var version: Workspace.PageInfo
+        /// Its version number in the source.
+        var number: Int64
+        var isCurrent: Bool
+        var discriminator: String { "v\(number)" }
+    }
+
+    /// The versions `--history all` writes after the skeleton, oldest first, the current
+    /// one last; empty under `--history latest` or when the content has no history.
+    ///
+    /// The skeleton carries the oldest version, so that version is replayed only when its
+    /// body points at other content (which exists only once every skeleton is made).
+    func versionReplays(of content: Workspace.PageInfo) throws -> [VersionReplay] {
+        guard options.history == .all else { return [] }
+        let older = try Self.olderVersions(of: content, in: workspace)
+        guard let oldest = older.first else { return [] }
+        var replays: [VersionReplay] = []
+        for version in older {
+            if version.id == oldest.id, !Self.hasReferences(try workspace.body(contentID: oldest.id)?.body ?? "") {
+                continue
+            }
+            replays.append(VersionReplay(version: version, number: version.version ?? 0, isCurrent: false))
+        }
+        let currentNumber = content.version ?? ((older.last?.version ?? 0) + 1)
+        replays.append(VersionReplay(version: content, number: currentNumber, isCurrent: true))
+        return replays
+    }
+
+    /// The older versions of a page or blog post worth replaying, oldest first: one per
+    /// version number (exports can list a revision twice), numbered below the current one;
+    /// revisions without a number cannot be placed and are left out.
+    static func olderVersions(of content: Workspace.PageInfo, in workspace: Workspace) throws -> [Workspace.PageInfo] {
+        var seen = Set<Int64>()
+        var result: [Workspace.PageInfo] = []
+        for version in try workspace.history(contentID: content.id).reversed() {
+            guard let number = version.version, number < (content.version ?? .max), seen.insert(number).inserted
+            else { continue }
+            result.append(version)
+        }
+        return result
+    }
+
+    /// The staged row whose title and body the skeleton carries: the oldest version under
+    /// `--history all`, the current one otherwise.
+    func skeletonSource(of content: Workspace.PageInfo) throws -> Workspace.PageInfo {
+        guard options.history == .all else { return content }
+        return try Self.olderVersions(of: content, in: workspace).first ?? content
+    }
+
+    /// The file recording which `--history` a workspace's migration uses.
+    static func historyFile(_ workspace: Workspace) -> URL {
+        workspace.folder.appendingPathComponent("migration-history")
+    }
+
+    /// The `--history` mode this workspace was migrated with, if any.
+    public static func recordedHistory(_ workspace: Workspace) -> MigrationOptions.History? {
+        guard let text = try? String(contentsOf: historyFile(workspace), encoding: .utf8) else { return nil }
+        return MigrationOptions.History(rawValue: text.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    /// A workspace keeps the `--history` of its first writes: switching after pages exist
+    /// would replay old versions on top of current ones (or never write them).
+    func checkHistoryMode() throws {
+        let written = try workspace.ledger.tally().contains { $0.state == .done }
+        // A workspace written before the flag existed was migrated with latest.
+        let recorded = Self.recordedHistory(workspace) ?? (written ? .latest : nil)
+        if let recorded, recorded != options.history, written {
+            throw MigrationError.historyModeChanged(recorded: recorded.rawValue, requested: options.history.rawValue)
+        }
+        try Data(options.history.rawValue.utf8).write(to: Self.historyFile(workspace), options: .atomic)
     }
 
     /// Whether a storage body points at other content (pages, attachments, users), which

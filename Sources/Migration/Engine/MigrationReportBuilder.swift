@@ -110,7 +110,8 @@ public struct MigrationReportBuilder {
                 id: "failures", title: "Failed writes (retry with ferry migrate --only-failed)",
                 columns: ["write", "space", "attempts", "error"],
                 rows: failures.map { [$0.key.rawValue, $0.spaceKey, String($0.attempts), $0.lastError ?? ""] }))
-        report.knownLimits = Verifier.knownLimits
+        report.knownLimits = Verifier.knownLimits(
+            history: MigrationPlanner.recordedHistory(workspace) ?? .latest)
 
         let redirects = try writeRedirects(to: folder)
         report.figures.append(Figure("Old URLs redirected", redirects))

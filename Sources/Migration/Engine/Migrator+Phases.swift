@@ -78,11 +78,13 @@ extension Migrator {
         guard let key = space.key else { return }
         let kind: WriteKind = blogPost ? .blogPostCreate : .pageCreate
         try await perform(kind, space: key, sourceId: content.id) { attempted in
-            let title = Self.title(content)
-            let storage = try workspace.body(contentID: content.id)?.body ?? ""
+            // Under --history all the skeleton is the oldest version; later ones are replayed.
+            let skeleton = try MigrationPlanner(workspace: workspace, options: options).skeletonSource(of: content)
+            let title = Self.title(skeleton, fallback: content)
+            let storage = try workspace.body(contentID: skeleton.id)?.body ?? ""
             let direct = !Self.hasReferences(storage)
             let document =
-                direct ? try convert(storage, content: content, space: key, pageId: nil) : ADFDocument(content: [])
+                direct ? try convert(storage, content: skeleton, space: key, pageId: nil) : ADFDocument(content: [])
             let body = ContentBody.adf(document.jsonString)
             if !blogPost, content.id == space.homePageID, let homepageId = target.homepageId {
                 // The source's home page becomes the home page Cloud made with the space.
@@ -118,6 +120,12 @@ extension Migrator {
     static func title(_ content: Workspace.PageInfo) -> String {
         let title = content.title?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
         return title.isEmpty ? "Untitled \(content.id)" : title
+    }
+
+    /// The title of one version of `content`, falling back to the current title when that version has none.
+    static func title(_ version: Workspace.PageInfo, fallback content: Workspace.PageInfo) -> String {
+        let own = version.title?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        return own.isEmpty ? title(content) : own
     }
 
     static func versionMessage(_ content: Workspace.PageInfo) -> String {
@@ -177,45 +185,87 @@ extension Migrator {
         let contents =
             try workspace.pages(spaceKey: key).map { ($0, false) }
             + workspace.blogPosts(spaceKey: key).map { ($0, true) }
-        var work: [(Workspace.AttachmentInfo, Workspace.PageInfo, Bool)] = []
+        var work: [AttachmentWork] = []
         for (content, blogPost) in contents {
-            for attachment in try workspace.attachments(containerID: content.id) where attachment.isCurrent {
-                work.append((attachment, content, blogPost))
+            // One chain per file: its versions oldest first (only the current one under latest).
+            var chains: [String: [Workspace.AttachmentInfo]] = [:]
+            var order: [String] = []
+            for attachment in try workspace.attachments(containerID: content.id)
+            where attachment.isCurrent || options.history == .all {
+                let file = attachment.originalID ?? attachment.id
+                if chains[file] == nil { order.append(file) }
+                chains[file, default: []].append(attachment)
+            }
+            for file in order {
+                let versions = (chains[file] ?? []).sorted {
+                    ($0.isCurrent ? 1 : 0, $0.version ?? 0) < ($1.isCurrent ? 1 : 0, $1.version ?? 0)
+                }
+                // Every version goes under the current file name (a renamed file stays one attachment).
+                guard let current = versions.last else { continue }
+                let name = current.title ?? "attachment-\(current.id)"
+                work.append(AttachmentWork(versions: versions, filename: name, content: content, blogPost: blogPost))
             }
         }
-        try await forEach(work.map { AttachmentWork(attachment: $0.0, content: $0.1, blogPost: $0.2) }) { item in
+        try await forEach(work) { item in
             try await self.upload(item, space: key, scratch: scratch)
         }
     }
 
+    /// One attachment file of a page: its versions to upload, oldest first.
     struct AttachmentWork: Sendable {
-        var attachment: Workspace.AttachmentInfo
+        var versions: [Workspace.AttachmentInfo]
+        var filename: String
         var content: Workspace.PageInfo
         var blogPost: Bool
     }
 
+    /// Uploads a file's versions in order: the first creates the attachment (POST), each
+    /// later one adds a Cloud version (PUT). A version that failed stops the chain so that
+    /// a rerun never puts an older version on top of a newer one.
     func upload(_ item: AttachmentWork, space: String, scratch: URL) async throws {
-        let attachment = item.attachment
-        try await perform(.attachmentUpload, space: space, sourceId: attachment.id) { attempted in
-            guard let container = try targetId(item.blogPost ? .blogPostCreate : .pageCreate, item.content.id) else {
-                throw SkipWrite(reason: "its page or blog post \(item.content.id) was not migrated")
+        var uploaded = 0
+        for attachment in item.versions {
+            let key = WriteKey(kind: .attachmentUpload, sourceId: attachment.id)
+            let cloudVersion = uploaded + 1
+            try await perform(.attachmentUpload, space: space, sourceId: attachment.id) { attempted in
+                try await uploadVersion(
+                    attachment, of: item, cloudVersion: cloudVersion, attempted: attempted, scratch: scratch)
             }
-            let filename = attachment.title ?? "attachment-\(attachment.id)"
-            if attempted, let existing = try await client.attachments(contentId: container, filename: filename).first,
-                Int64(existing.fileSize) == (attachment.fileSize ?? Int64(existing.fileSize))
-            {
-                return (existing.id, existing.fileId)
+            switch try ledger.entry(key)?.state {
+            case .done: uploaded += 1
+            case .skipped: continue
+            default: return
             }
-            guard let path = attachment.path else {
-                throw SkipWrite(reason: "the export holds no file for attachment \(filename) (\(attachment.id))")
-            }
-            let uploaded = try await export.withLocalAttachmentFile(path: path, scratch: scratch) { local in
-                try await self.client.uploadAttachment(
-                    contentId: container, filePath: local, filename: filename,
-                    mediaType: attachment.mediaType ?? "application/octet-stream")
-            }
-            return (uploaded.id, uploaded.fileId)
         }
+    }
+
+    /// One version of an attachment; `cloudVersion` is the Cloud version it becomes.
+    private func uploadVersion(
+        _ attachment: Workspace.AttachmentInfo, of item: AttachmentWork, cloudVersion: Int, attempted: Bool,
+        scratch: URL
+    ) async throws -> (targetId: String?, detail: String?) {
+        guard let container = try targetId(item.blogPost ? .blogPostCreate : .pageCreate, item.content.id) else {
+            throw SkipWrite(reason: "its page or blog post \(item.content.id) was not migrated")
+        }
+        let filename = item.filename
+        if attempted, let existing = try await client.attachments(contentId: container, filename: filename).first,
+            existing.version >= cloudVersion,
+            Int64(existing.fileSize) == (attachment.fileSize ?? Int64(existing.fileSize))
+        {
+            return (existing.id, existing.fileId)
+        }
+        guard let path = attachment.path else {
+            throw SkipWrite(
+                reason:
+                    "the export holds no file for attachment \(filename) (\(attachment.id), version \(attachment.version ?? 0))"
+            )
+        }
+        let uploaded = try await export.withLocalAttachmentFile(path: path, scratch: scratch) { local in
+            try await self.client.uploadAttachment(
+                contentId: container, filePath: local, filename: filename,
+                mediaType: attachment.mediaType ?? "application/octet-stream", newVersion: cloudVersion > 1)
+        }
+        return (uploaded.id, uploaded.fileId)
     }
 
     // MARK: bodies with references
@@ -260,6 +310,85 @@ extension Migrator {
                 message: message, blogPost: item.blogPost)
             return (pageId, nil)
         }
+    }
+
+    // MARK: historical versions (--history all)
+
+    func replayVersions(_ space: Workspace.SpaceInfo) async throws {
+        guard options.history == .all, let key = space.key, try spaceTarget(space) != nil else { return }
+        let contents =
+            try workspace.pages(spaceKey: key).map { ($0, false) }
+            + workspace.blogPosts(spaceKey: key).map { ($0, true) }
+        let planner = MigrationPlanner(workspace: workspace, options: options)
+        try await forEach(contents.map { BodyWork(content: $0.0, blogPost: $0.1) }) { item in
+            let replays = try planner.versionReplays(of: item.content)
+            guard !replays.isEmpty else { return }
+            try await self.replay(replays, of: item, space: key)
+        }
+    }
+
+    /// Writes one page's versions in order, each as the next Cloud version. A version that
+    /// failed stops the chain, so the page's latest version is always the source's current.
+    func replay(_ replays: [MigrationPlanner.VersionReplay], of item: BodyWork, space: String) async throws {
+        let createKind: WriteKind = item.blogPost ? .blogPostCreate : .pageCreate
+        var version = try ledger.result(WriteKey(kind: createKind, sourceId: item.content.id))?.detail.flatMap {
+            Int($0)
+        }
+        for replay in replays {
+            let key = WriteKey(kind: .versionReplay, sourceId: item.content.id, discriminator: replay.discriminator)
+            let base = version
+            try await perform(
+                .versionReplay, space: space, sourceId: item.content.id, discriminator: replay.discriminator
+            ) { attempted in
+                try await replayVersion(replay, of: item, space: space, base: base, attempted: attempted)
+            }
+            guard let entry = try ledger.entry(key) else { return }
+            switch entry.state {
+            case .done: version = entry.detail.flatMap { Int($0) }
+            case .skipped: continue
+            default: return
+            }
+        }
+    }
+
+    /// The version message: which source version this is, by whom and when (Cloud records
+    /// the migrating account and the migration time as the version's own author and date).
+    func replayMessage(_ replay: MigrationPlanner.VersionReplay, of content: Workspace.PageInfo) throws -> String {
+        let authorship = try workspace.versionAuthorship(contentID: replay.version.id)
+        return "Ferry: version \(replay.number) of Data Center content \(content.id)"
+            + (authorship.author.map { ", by \($0)" } ?? "") + (authorship.date.map { " on \($0)" } ?? "")
+            + (replay.isCurrent ? " (current)" : "")
+    }
+
+    private func replayVersion(
+        _ replay: MigrationPlanner.VersionReplay, of item: BodyWork, space: String, base: Int?, attempted: Bool
+    ) async throws -> (targetId: String?, detail: String?) {
+        guard let pageId = try targetId(item.blogPost ? .blogPostCreate : .pageCreate, item.content.id) else {
+            throw SkipWrite(reason: "its page or blog post was not migrated")
+        }
+        let message = try replayMessage(replay, of: item.content)
+        let storage = try workspace.body(contentID: replay.version.id)?.body ?? ""
+        let document: ADFDocument
+        do {
+            let context = try resolveReferences(
+                in: storage, contentID: item.content.id, space: space, pageId: pageId)
+            document = try convert(storage, content: replay.version, space: space, pageId: pageId, context: context)
+        } catch let error as CloudError where !replay.isCurrent {
+            // An old version that cannot be converted is left out; the current one never is.
+            throw SkipWrite(reason: "version \(replay.number) could not be converted: \(error)")
+        }
+        var number = base
+        if attempted || number == nil {
+            // An earlier attempt may have landed: read the page instead of assuming its version.
+            let current = try await client.content(id: pageId, bodyFormat: nil, blogPost: item.blogPost)
+            if current.version.message == message { return (pageId, String(current.version.number)) }
+            number = current.version.number
+        }
+        let updated = try await client.updateContent(
+            id: pageId, title: Self.title(replay.version, fallback: item.content), body: .adf(document.jsonString),
+            version: (number ?? 1) + 1,
+            message: message, blogPost: item.blogPost)
+        return (pageId, String(updated.version.number))
     }
 
     /// The conversion context for one body: this page's attachments and only the pages

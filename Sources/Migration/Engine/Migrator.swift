@@ -13,8 +13,10 @@ public import Workspace
 /// losing anything.
 ///
 /// Phases run in dependency order: spaces → page and blog-post skeletons (tree order,
-/// siblings in their source order) → attachments → bodies that reference other content
-/// → comments (parents before replies) → labels → restrictions → space permissions.
+/// siblings in their source order) → attachments (every version, oldest first, under
+/// `--history all`) → bodies that reference other content → historical versions
+/// (`--history all`) → comments (parents before replies) → labels → restrictions →
+/// space permissions. `--attachments-only` stops after attachments.
 /// Within a phase a fixed number of tasks (``MigrationOptions/concurrency``) pull work;
 /// threads and memory do not grow with the site.
 public final class Migrator: Sendable {
@@ -89,12 +91,17 @@ public final class Migrator: Sendable {
         }
         let spaces = try selectedSpaces()
         let scratch = workspace.folder.appendingPathComponent("scratch")
-        let phases: [(Workspace.SpaceInfo) async throws -> Void] = [
+        var phases: [(Workspace.SpaceInfo) async throws -> Void] = [
             { try await self.createSpace($0) }, { try await self.createContent($0) },
-            { try await self.uploadAttachments($0, scratch: scratch) }, { try await self.updateBodies($0) },
-            { try await self.createComments($0) }, { try await self.addLabelsAndRestrictions($0) },
-            { try await self.grantSpacePermissions($0) },
+            { try await self.uploadAttachments($0, scratch: scratch) },
         ]
+        if !options.attachmentsOnly {
+            phases += [
+                { try await self.updateBodies($0) }, { try await self.replayVersions($0) },
+                { try await self.createComments($0) }, { try await self.addLabelsAndRestrictions($0) },
+                { try await self.grantSpacePermissions($0) },
+            ]
+        }
         for phase in phases {
             for space in spaces {
                 if isStopping { throw MigrationError.interrupted }

@@ -22,9 +22,25 @@ public struct Verifier: Sendable {
     }
 
     /// What Cloud's API cannot carry; listed in every verification instead of reported as differences.
-    public static let knownLimits = [
-        "Cloud sets the author and date of every page, blog post, comment and attachment to the migrating account and the migration time; the originals are kept in each page's ferry.source content property and as a byline on comments.",
-        "Page history is migrated as the current version only (--history latest).",
+    public static func knownLimits(history: MigrationOptions.History) -> [String] {
+        var limits = [
+            "Cloud sets the author and date of every page, blog post, comment and attachment to the migrating account and the migration time; the originals are kept in each page's ferry.source content property and as a byline on comments."
+        ]
+        switch history {
+        case .latest:
+            limits.append("Page history is migrated as the current version only (--history latest).")
+        case .all:
+            limits.append(
+                "Historical versions are replayed as new Cloud versions dated at the migration; each version message names the original author and date. A home page also keeps the empty version Cloud created with the space."
+            )
+        }
+        return limits + otherLimits
+    }
+
+    /// The history mode the workspace was migrated with (recorded at planning), else the options'.
+    var history: MigrationOptions.History { MigrationPlanner.recordedHistory(workspace) ?? options.history }
+
+    static let otherLimits = [
         "User mentions, user restrictions and user space permissions need the identity mapping (ferry users); until then mentions stay readable text and user-restricted pages are restricted to the migrating account.",
         "Personal space keys (~user) and keys with characters other than letters and digits are renamed; the notes list each.",
     ]
@@ -83,6 +99,13 @@ public struct Verifier: Sendable {
                             "expected parent \(expectedParent ?? "none"), found \(target.parentId ?? "none")")
                     }
                 }
+                let versions = try expectedVersions(of: content)
+                report.count("versions", versions)
+                if target.version.number < versions {
+                    report.difference(
+                        "content.versions", key, content.id, targetId,
+                        "expected at least \(versions) versions, found \(target.version.number)")
+                }
                 try compareText(content: content, target: target, key: key, into: &report)
                 try await compareAttachments(
                     content: content, pageId: targetId, key: key, scratch: scratch, into: &report)
@@ -124,8 +147,14 @@ public struct Verifier: Sendable {
             }
             try await compareOrder(childrenBySourceParent, homepageId: homepageId, key: key, into: &report)
         }
-        report.knownLimits = Self.knownLimits
+        report.knownLimits = Self.knownLimits(history: history)
         return report
+    }
+
+    /// The Cloud versions a page or blog post must have at least: every source version
+    /// (the historical ones and the current) under `--history all`, one under latest.
+    func expectedVersions(of content: Workspace.PageInfo) throws -> Int {
+        history == .all ? 1 + (try MigrationPlanner.olderVersions(of: content, in: workspace).count) : 1
     }
 
     /// The source's visible text must appear in the Cloud page in order (whitespace aside):
@@ -177,6 +206,16 @@ public struct Verifier: Sendable {
             guard let path = attachment.path else { continue }
             let sourceDigest = try await export.withLocalAttachmentFile(path: path, scratch: scratch) { local in
                 try Self.sha256(file: local)
+            }
+            if history == .all {
+                let versions = try workspace.attachments(containerID: content.id).filter {
+                    ($0.originalID ?? $0.id) == attachment.id && $0.path != nil
+                }.count
+                if target.version < versions {
+                    report.difference(
+                        "attachment.versions", key, attachment.id, target.id,
+                        "\(title): expected at least \(versions) versions, found \(target.version)")
+                }
             }
             if Int64(target.fileSize) != sourceDigest.size {
                 report.difference(
