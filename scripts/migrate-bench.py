@@ -271,6 +271,7 @@ def main():
         alone_rate, alone_ok, alone_figures = report(alone, args.smoke)
 
         log("== ferry verify (the unwatched run)")
+        verify_started = time.time()
         verify = subprocess.run(
             [args.ferry, "verify", "--workspace", alone["workspace"], "--json", "--log-level", "error"],
             capture_output=True, text=True,
@@ -283,7 +284,8 @@ def main():
         kinds = {}
         for difference in differences:
             kinds[difference.get("kind", "?")] = kinds.get(difference.get("kind", "?"), 0) + 1
-        log(f"  verdict: {'clean' if verified.get('clean') else 'NOT clean'} (exit {verify.returncode}); "
+        log(f"  verdict: {'clean' if verified.get('clean') else 'NOT clean'} (exit {verify.returncode}, "
+            f"{time.time() - verify_started:.1f} s); "
             f"checked {json.dumps(verified.get('checked', {}), sort_keys=True)}")
         if differences:
             log(f"  differences by kind: {json.dumps(kinds, sort_keys=True)}")
