@@ -253,15 +253,8 @@ public struct Verifier: Sendable {
     }
 
     static func sha256(file: String) throws -> (size: Int64, sha256: String) {
-        guard let handle = FileHandle(forReadingAtPath: file) else { throw ExportError.notFound(path: file) }
-        defer { try? handle.close() }
-        var hasher = SHA256()
-        var size: Int64 = 0
-        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
-            hasher.update(data: chunk)
-            size += Int64(chunk.count)
-        }
-        return (size, hasher.finalize().map { String(format: "%02x", $0) }.joined())
+        let (size, digest) = try ArchiveManifest.hash(URL(fileURLWithPath: file))
+        return (size, digest)
     }
 }
 
