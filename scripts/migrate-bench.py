@@ -93,6 +93,11 @@ class Twin:
         self.log_file.close()
 
 
+def loadavg():
+    with open("/proc/loadavg") as handle:
+        return " ".join(handle.read().split()[:3])
+
+
 def sample_proc(pid, peaks, stop):
     """Every 200 ms: the highest Threads: and VmHWM: of /proc/PID/status, and the thread-count series."""
     path = f"/proc/{pid}/status"
@@ -142,6 +147,7 @@ def migrate_once(ferry, export, workdir, name, latency, concurrency, watchers):
         out_path = os.path.join(workdir, f"migrate-{name}.json")
         err_path = os.path.join(workdir, f"migrate-{name}.err")
         started = time.time()
+        loadavg_start = loadavg()
         with open(out_path, "w") as out, open(err_path, "w") as err:
             process = subprocess.Popen(argv, stdout=out, stderr=err, env=env)
             peaks = {"threads": 0, "hwm_kb": 0, "series": []}
@@ -185,6 +191,7 @@ def migrate_once(ferry, export, workdir, name, latency, concurrency, watchers):
             "wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "user": usage.ru_utime, "sys": usage.ru_stime,
             "maxrss_kb": max(usage.ru_maxrss, peaks["hwm_kb"]), "threads": peaks["threads"],
             "thread_series": peaks["series"], "watcher_failures": watcher_failures,
+            "loadavg_start": loadavg_start, "loadavg_end": loadavg(),
         }
     except BaseException:
         for watcher in watcher_processes:
@@ -214,6 +221,7 @@ def report(run, smoke):
     # is the count held to the end: the peak never exceeds the 10th-percentile sample by more than 2.
     steady = sorted(series)[len(series) // 10] if series else 0
     constant = bool(series) and run["threads"] - steady <= 2
+    log(f"  load average (1/5/15 min) at the end: {run['loadavg_end']}; at the start: {run['loadavg_start']}")
     log(f"== {run['name']}: {pages} pages, {requests} requests in {seconds:.1f} s "
         f"(whole command {run['wall']:.1f} s incl. staging)")
     log(f"  pages/s:              {pages_per_s:.2f}")
@@ -247,7 +255,7 @@ def report(run, smoke):
         "responses429": outcome.get("responses429", 0), "requestsByMethod": by_method,
         "boundSeconds": bound_seconds, "boundPagesPerSecond": bound_pages_per_s, "ratio": ratio,
         "peakRSSMB": rss_mb, "peakThreads": run["threads"], "cpuSecondsPer1000Pages": cpu_per_1000,
-        "wallSeconds": run["wall"],
+        "wallSeconds": run["wall"], "loadAverageStart": run["loadavg_start"], "loadAverageEnd": run["loadavg_end"],
         "endpoints": {name: entry.get("requests", 0) for name, entry in endpoints},
     }
 
@@ -260,7 +268,8 @@ def main():
     parser.add_argument("--spaces", type=int, default=5)
     parser.add_argument("--latency", default="80ms")
     parser.add_argument("--concurrency", type=int, default=0, help="0: ferry's default")
-    parser.add_argument("--watchers", type=int, default=10)
+    parser.add_argument("--watchers", type=int, default=10,
+                        help="status --watch processes for the second run; 0 skips the watched run")
     parser.add_argument("--smoke", action="store_true")
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
     parser.add_argument("--json-out", help="also write the figures here as JSON")
@@ -308,20 +317,23 @@ def main():
                 log(f"    {json.dumps(difference, sort_keys=True)[:300]}")
         alone["twin"].stop()
 
-        log(f"== migrate again, watched by {args.watchers} `ferry status --watch --interval 1` (fresh twin and workspace)")
-        watched = migrate_once(args.ferry, export, workdir, "watched", args.latency, args.concurrency, args.watchers)
-        twins.append(watched["twin"])
-        watched_rate, _, watched_figures = report(watched, args.smoke)
-        watched["twin"].stop()
-        slowdown = (alone_rate - watched_rate) / alone_rate * 100 if alone_rate else 0.0
-        log("== watching is free")
-        log(f"  alone:   {alone_rate:.2f} pages/s")
-        log(f"  watched: {watched_rate:.2f} pages/s ({args.watchers} status --watch processes)")
-        if watched["watcher_failures"]:
-            log(f"  watcher failures: {len(watched['watcher_failures'])}: {watched['watcher_failures'][0]}")
-        watch_ok = verdict("slowdown < 5%", slowdown < 5 and not watched["watcher_failures"],
-                           f"{slowdown:+.1f}% (negative: the watched run was faster)")
-
+        watched_figures, slowdown, watch_ok = None, None, True
+        if args.watchers > 0:
+            log(f"== migrate again, watched by {args.watchers} `ferry status --watch --interval 1` (fresh twin and workspace)")
+            watched = migrate_once(args.ferry, export, workdir, "watched", args.latency, args.concurrency, args.watchers)
+            twins.append(watched["twin"])
+            watched_rate, _, watched_figures = report(watched, args.smoke)
+            watched["twin"].stop()
+            slowdown = (alone_rate - watched_rate) / alone_rate * 100 if alone_rate else 0.0
+            log("== watching is free")
+            log(f"  alone:   {alone_rate:.2f} pages/s")
+            log(f"  watched: {watched_rate:.2f} pages/s ({args.watchers} status --watch processes)")
+            if watched["watcher_failures"]:
+                log(f"  watcher failures: {len(watched['watcher_failures'])}: {watched['watcher_failures'][0]}")
+            watch_ok = verdict("slowdown < 5%", slowdown < 5 and not watched["watcher_failures"],
+                               f"{slowdown:+.1f}% (negative: the watched run was faster)")
+        else:
+            log("== watched run skipped (--watchers 0)")
         if args.json_out:
             with open(args.json_out, "w") as handle:
                 json.dump({"pages": args.pages, "attachments": args.attachments, "spaces": args.spaces,

@@ -100,28 +100,28 @@ extension Workspace {
     public func pages(spaceKey: String) throws -> [PageInfo] {
         try database.read { db in
             try Row.fetchAll(
-                db,
-                sql: """
-                    WITH RECURSIVE
-                      space AS (SELECT id, home_page_id FROM staged_spaces WHERE key = ?),
-                      current AS (
-                        SELECT c.* FROM staged_content c JOIN space s ON s.id = c.effective_space_id
-                        WHERE c.class = 'Page' AND c.original_id IS NULL AND COALESCE(c.status, 'current') = 'current'),
-                      tree(id, depth, path) AS (
-                        SELECT c.id, 0,
-                               printf('%d%020d%s', CASE WHEN c.id = (SELECT home_page_id FROM space) THEN 0 ELSE 1 END,
-                                      COALESCE(c.position, 99999999999), COALESCE(lower(c.title), '')) || char(1)
-                        FROM current c
-                        WHERE c.parent_id IS NULL OR c.parent_id NOT IN (SELECT id FROM current)
-                        UNION ALL
-                        SELECT c.id, t.depth + 1,
-                               t.path || printf('%020d%s', COALESCE(c.position, 99999999999), COALESCE(lower(c.title), ''))
-                               || char(1)
-                        FROM current c JOIN tree t ON c.parent_id = t.id)
-                    SELECT c.id, c.class, c.title, c.parent_id, c.position, c.version, c.creator, c.created, t.depth
-                    FROM tree t JOIN current c ON c.id = t.id
-                    ORDER BY t.path
-                    """, arguments: [spaceKey]
+                db.cachedStatement(
+                    sql: """
+                        WITH RECURSIVE
+                          space AS (SELECT id, home_page_id FROM staged_spaces WHERE key = ?),
+                          current AS (
+                            SELECT c.* FROM staged_content c JOIN space s ON s.id = c.effective_space_id
+                            WHERE c.class = 'Page' AND c.original_id IS NULL AND COALESCE(c.status, 'current') = 'current'),
+                          tree(id, depth, path) AS (
+                            SELECT c.id, 0,
+                                   printf('%d%020d%s', CASE WHEN c.id = (SELECT home_page_id FROM space) THEN 0 ELSE 1 END,
+                                          COALESCE(c.position, 99999999999), COALESCE(lower(c.title), '')) || char(1)
+                            FROM current c
+                            WHERE c.parent_id IS NULL OR c.parent_id NOT IN (SELECT id FROM current)
+                            UNION ALL
+                            SELECT c.id, t.depth + 1,
+                                   t.path || printf('%020d%s', COALESCE(c.position, 99999999999), COALESCE(lower(c.title), ''))
+                                   || char(1)
+                            FROM current c JOIN tree t ON c.parent_id = t.id)
+                        SELECT c.id, c.class, c.title, c.parent_id, c.position, c.version, c.creator, c.created, t.depth
+                        FROM tree t JOIN current c ON c.id = t.id
+                        ORDER BY t.path
+                        """), arguments: [spaceKey]
             ).map(Self.page)
         }
     }
@@ -142,13 +142,13 @@ extension Workspace {
     private func contentList(spaceKey: String, condition: String) throws -> [PageInfo] {
         try database.read { db in
             try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT c.id, c.class, c.title, c.parent_id, c.position, c.version, c.creator, c.created, 0 AS depth
-                    FROM staged_content c JOIN staged_spaces s ON s.id = c.effective_space_id
-                    WHERE s.key = ? AND c.original_id IS NULL AND \(condition)
-                    ORDER BY c.created, c.id
-                    """, arguments: [spaceKey]
+                db.cachedStatement(
+                    sql: """
+                        SELECT c.id, c.class, c.title, c.parent_id, c.position, c.version, c.creator, c.created, 0 AS depth
+                        FROM staged_content c JOIN staged_spaces s ON s.id = c.effective_space_id
+                        WHERE s.key = ? AND c.original_id IS NULL AND \(condition)
+                        ORDER BY c.created, c.id
+                        """), arguments: [spaceKey]
             ).map(Self.page)
         }
     }
@@ -164,13 +164,13 @@ extension Workspace {
     public func history(contentID: String) throws -> [PageInfo] {
         try database.read { db in
             try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT id, class, title, parent_id, position, version, creator, created, 0 AS depth
-                    FROM staged_content
-                    WHERE original_id = ? AND COALESCE(status, 'current') NOT IN ('draft', 'deleted')
-                    ORDER BY version DESC, id
-                    """, arguments: [contentID]
+                db.cachedStatement(
+                    sql: """
+                        SELECT id, class, title, parent_id, position, version, creator, created, 0 AS depth
+                        FROM staged_content
+                        WHERE original_id = ? AND COALESCE(status, 'current') NOT IN ('draft', 'deleted')
+                        ORDER BY version DESC, id
+                        """), arguments: [contentID]
             ).map(Self.page)
         }
     }
@@ -181,11 +181,11 @@ extension Workspace {
         try database.read { db in
             guard
                 let row = try Row.fetchOne(
-                    db,
-                    sql: """
-                        SELECT COALESCE(last_modifier, creator) AS author, COALESCE(modified, created) AS date
-                        FROM staged_content WHERE id = ?
-                        """, arguments: [contentID])
+                    db.cachedStatement(
+                        sql: """
+                            SELECT COALESCE(last_modifier, creator) AS author, COALESCE(modified, created) AS date
+                            FROM staged_content WHERE id = ?
+                            """), arguments: [contentID])
             else { return (nil, nil) }
             return (row["author"], row["date"])
         }
@@ -195,12 +195,12 @@ extension Workspace {
     public func body(contentID: String) throws -> BodyInfo? {
         try database.read { db in
             try Row.fetchOne(
-                db,
-                sql: """
-                    SELECT b.id, b.content_id, b.body_type, t.body FROM staged_bodies b
-                    JOIN staged_body_texts t ON t.id = b.id
-                    WHERE b.content_id = ? ORDER BY CAST(b.id AS INTEGER) DESC, b.id DESC LIMIT 1
-                    """, arguments: [contentID]
+                db.cachedStatement(
+                    sql: """
+                        SELECT b.id, b.content_id, b.body_type, t.body FROM staged_bodies b
+                        JOIN staged_body_texts t ON t.id = b.id
+                        WHERE b.content_id = ? ORDER BY CAST(b.id AS INTEGER) DESC, b.id DESC LIMIT 1
+                        """), arguments: [contentID]
             ).map {
                 BodyInfo(id: $0["id"], contentID: $0["content_id"], bodyType: $0["body_type"], body: $0["body"] ?? "")
             }
@@ -211,13 +211,13 @@ extension Workspace {
     public func attachments(containerID: String) throws -> [AttachmentInfo] {
         try database.read { db in
             try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT a.id, a.title, a.version, a.media_type, a.file_size, a.file_path, a.original_id
-                    FROM staged_attachments a
-                    WHERE a.file_container_id = ? AND COALESCE(a.status, 'current') = 'current'
-                    ORDER BY a.file_attachment_id, a.version DESC
-                    """, arguments: [containerID]
+                db.cachedStatement(
+                    sql: """
+                        SELECT a.id, a.title, a.version, a.media_type, a.file_size, a.file_path, a.original_id
+                        FROM staged_attachments a
+                        WHERE a.file_container_id = ? AND COALESCE(a.status, 'current') = 'current'
+                        ORDER BY a.file_attachment_id, a.version DESC
+                        """), arguments: [containerID]
             ).map {
                 let original: String? = $0["original_id"]
                 return AttachmentInfo(
@@ -232,13 +232,13 @@ extension Workspace {
     public func comments(containerID: String) throws -> [CommentInfo] {
         try database.read { db in
             try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT id, parent_id, inline, creator, created FROM staged_content
-                    WHERE container_id = ? AND class = 'Comment' AND original_id IS NULL
-                      AND COALESCE(status, 'current') = 'current'
-                    ORDER BY created, CAST(id AS INTEGER), id
-                    """, arguments: [containerID]
+                db.cachedStatement(
+                    sql: """
+                        SELECT id, parent_id, inline, creator, created FROM staged_content
+                        WHERE container_id = ? AND class = 'Comment' AND original_id IS NULL
+                          AND COALESCE(status, 'current') = 'current'
+                        ORDER BY created, CAST(id AS INTEGER), id
+                        """), arguments: [containerID]
             ).map {
                 CommentInfo(
                     id: $0["id"], parentID: $0["parent_id"], inline: $0["inline"], creator: $0["creator"],
@@ -251,13 +251,13 @@ extension Workspace {
     public func labels(contentID: String) throws -> [String] {
         try database.read { db in
             try String.fetchAll(
-                db,
-                sql: """
-                    SELECT CASE WHEN COALESCE(x.namespace, 'global') = 'global' THEN x.name
-                                ELSE x.namespace || ':' || x.name END
-                    FROM staged_labellings l JOIN staged_labels x ON x.id = l.label_id
-                    WHERE l.content_id = ? ORDER BY x.name
-                    """, arguments: [contentID])
+                db.cachedStatement(
+                    sql: """
+                        SELECT CASE WHEN COALESCE(x.namespace, 'global') = 'global' THEN x.name
+                                    ELSE x.namespace || ':' || x.name END
+                        FROM staged_labellings l JOIN staged_labels x ON x.id = l.label_id
+                        WHERE l.content_id = ? ORDER BY x.name
+                        """), arguments: [contentID])
         }
     }
 
@@ -265,12 +265,12 @@ extension Workspace {
     public func restrictions(contentID: String) throws -> [PermissionInfo] {
         try database.read { db in
             try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT p.type, p.group_name, p.user_key, p.user_name, NULL AS all_users
-                    FROM staged_content_permissions p JOIN staged_permission_sets s ON s.id = p.set_id
-                    WHERE s.content_id = ? ORDER BY p.type, p.id
-                    """, arguments: [contentID]
+                db.cachedStatement(
+                    sql: """
+                        SELECT p.type, p.group_name, p.user_key, p.user_name, NULL AS all_users
+                        FROM staged_content_permissions p JOIN staged_permission_sets s ON s.id = p.set_id
+                        WHERE s.content_id = ? ORDER BY p.type, p.id
+                        """), arguments: [contentID]
             ).map(Self.permission)
         }
     }
@@ -281,11 +281,11 @@ extension Workspace {
             let rows: [Row]
             if let spaceKey {
                 rows = try Row.fetchAll(
-                    db,
-                    sql: """
-                        SELECT p.type, p.group_name, p.user_key, p.user_name, p.all_users FROM staged_space_permissions p
-                        JOIN staged_spaces s ON s.id = p.space_id WHERE s.key = ? ORDER BY p.type, p.id
-                        """, arguments: [spaceKey])
+                    db.cachedStatement(
+                        sql: """
+                            SELECT p.type, p.group_name, p.user_key, p.user_name, p.all_users FROM staged_space_permissions p
+                            JOIN staged_spaces s ON s.id = p.space_id WHERE s.key = ? ORDER BY p.type, p.id
+                            """), arguments: [spaceKey])
             } else {
                 rows = try Row.fetchAll(
                     db,

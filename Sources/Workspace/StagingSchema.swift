@@ -112,6 +112,8 @@ enum StagingSchema {
         "CREATE INDEX IF NOT EXISTS staged_content_original ON staged_content(original_id)",
         "CREATE INDEX IF NOT EXISTS staged_content_parent ON staged_content(parent_id)",
         "CREATE INDEX IF NOT EXISTS staged_content_space ON staged_content(effective_space_id, class, status)",
+        // Link resolution looks pages up by title, one at a time (Workspace.contentID).
+        "CREATE INDEX IF NOT EXISTS staged_content_title ON staged_content(title, class, effective_space_id)",
         "CREATE INDEX IF NOT EXISTS staged_content_container ON staged_content(container_id)",
         "CREATE INDEX IF NOT EXISTS staged_attachments_container ON staged_attachments(container_id)",
         "CREATE INDEX IF NOT EXISTS staged_attachments_original ON staged_attachments(original_id)",

@@ -38,6 +38,12 @@ struct MigrateTests {
         #expect(outcome["failed"] as? Int == 0)
         #expect(outcome["pages"] as? Int == 40 + 4)
         #expect((outcome["requests"] as? Int ?? 0) > 0)
+        // stderr is a pipe here: plain progress lines, one final line per phase, no escape codes.
+        let progress = first.stderr.split(separator: "\n").map(String.init)
+        #expect(!first.stderr.contains("\u{1B}"))
+        #expect(progress.contains { $0.hasPrefix("spaces, pages, blog posts") && $0.contains("46/46 (100%)") })
+        #expect(progress.contains { $0.hasPrefix("attachments") && $0.contains("12/12 (100%)") && $0.contains("KiB") })
+        #expect(progress.contains { $0.hasPrefix("labels and permissions") })
 
         let verify = try FerryProcess.run(["verify", "--workspace", workspace, "--json"])
         #expect(verify.status == 0, "verify: \(verify.stdout) \(verify.stderr)")

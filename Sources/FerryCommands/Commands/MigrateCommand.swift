@@ -4,6 +4,7 @@ import FerryModel
 import Foundation
 import Logging
 import Migration
+import Synchronization
 import Workspace
 
 /// `ferry migrate`: an export into Cloud, resumable and idempotent.
@@ -144,12 +145,17 @@ public struct MigrateCommand: AsyncParsableCommand {
         workspace: Workspace, export: ExportPackage, connection: TargetConnection, options: MigrationOptions,
         logger: Logger, showProgress: Bool = true
     ) async throws -> MigrationOutcome {
-        let progress = ProgressReporter(phase: "migrating (writes)", style: showProgress ? nil : .silent)
+        let progress = LockedProgress()
         let migrator = Migrator(
             workspace: workspace, export: export, client: connection.client, options: options, logger: logger,
             events: { event in
-                if case .done(_, _, let bytes) = event { progress.advance(bytes: bytes) } else { progress.advance() }
+                switch event {
+                case .done(let kind, _, let bytes): progress.advance(kind, bytes: bytes)
+                case .skipped(let kind, _), .failed(let kind, _, _): progress.advance(kind)
+                }
             })
+        // The reported duration covers planning too (it reads every staged body), not staging.
+        let started = ContinuousClock.now
         let plan = try migrator.plan()
         // Ctrl-C (or SIGTERM): finish what is in flight, record it, and say how to resume.
         let signals = [SIGINT, SIGTERM].map { number -> any DispatchSourceSignal in
@@ -164,12 +170,20 @@ public struct MigrateCommand: AsyncParsableCommand {
             return source
         }
         defer { for source in signals { source.cancel() } }
-        let open = try workspace.ledger.tally().filter { $0.state != .done && $0.state != .skipped }.map(\.count)
-            .reduce(0, +)
-        progress.setTotal(open)
+        var open: [WriteKind: Int] = [:]
+        for entry in try workspace.ledger.tally() where entry.state != .done && entry.state != .skipped {
+            // Under --attachments-only only spaces, skeletons and attachments are written now.
+            if options.attachmentsOnly, MigrationPhase(entry.kind) > .attachments { continue }
+            open[entry.kind, default: 0] += entry.count
+        }
+        progress.start(
+            PhaseProgress(
+                phases: MigrationPhase.allCases.map { phase in
+                    (phase.title, open.filter { MigrationPhase($0.key) == phase }.map(\.value).reduce(0, +))
+                }, style: showProgress ? nil : .silent))
         let summary: MigrationSummary
         do {
-            summary = try await migrator.run()
+            summary = try await migrator.run(planned: true)
         } catch MigrationError.interrupted {
             progress.finish()
             let tally = try workspace.ledger.tally()
@@ -181,11 +195,14 @@ public struct MigrateCommand: AsyncParsableCommand {
             throw ExitCode(130)
         }
         progress.finish()
-        return MigrationOutcome(
+        var outcome = MigrationOutcome(
             workspace: workspace.folder.path, target: connection.site, plan: plan, summary: summary,
             failures: try workspace.ledger.entries(state: .failed, limit: 20).map {
                 MigrationOutcome.Failure(key: $0.key.rawValue, space: $0.spaceKey, error: $0.lastError ?? "")
             })
+        let (seconds, attoseconds) = (ContinuousClock.now - started).components
+        outcome.seconds = Double(seconds) + Double(attoseconds) / 1e18
+        return outcome
     }
 
     private func printPlan(workspace: Workspace, options: MigrationOptions) throws {
@@ -217,6 +234,46 @@ struct PlanView: Encodable {
     var bytes: Int64
     var estimatedSeconds: Double
     var spaces: [String: [String: Int]]
+}
+
+/// The progress bars of a migration: one per group of write kinds.
+enum MigrationPhase: Int, CaseIterable, Comparable {
+    case content, attachments, bodies, comments, labels
+
+    init(_ kind: WriteKind) {
+        switch kind {
+        case .spaceCreate, .pageCreate, .blogPostCreate, .pageMove, .spaceHomeSet: self = .content
+        case .attachmentUpload: self = .attachments
+        case .bodyUpdate, .versionReplay, .propertySet: self = .bodies
+        case .commentCreate: self = .comments
+        case .labelAdd, .restrictionSet, .spacePermissionAdd: self = .labels
+        }
+    }
+
+    var title: String {
+        switch self {
+        case .content: "spaces, pages, blog posts"
+        case .attachments: "attachments"
+        case .bodies: "bodies and versions"
+        case .comments: "comments"
+        case .labels: "labels and permissions"
+        }
+    }
+
+    static func < (left: MigrationPhase, right: MigrationPhase) -> Bool { left.rawValue < right.rawValue }
+}
+
+/// The migration's progress, set once the plan's totals are known (events may come from any task).
+final class LockedProgress: Sendable {
+    private let progress = Mutex<PhaseProgress?>(nil)
+
+    func start(_ value: PhaseProgress) { progress.withLock { $0 = value } }
+
+    func advance(_ kind: WriteKind, bytes: Int64 = 0) {
+        progress.withLock { $0 }?.advance(phase: MigrationPhase(kind).rawValue, bytes: bytes)
+    }
+
+    func finish() { progress.withLock { $0 }?.finish() }
 }
 
 /// What `ferry migrate` prints.

@@ -58,7 +58,7 @@ public struct VerifyCommand: AsyncParsableCommand {
         do {
             report = try await Verifier(
                 workspace: workspace, export: export, client: connection.client,
-                options: MigrationOptions(spaces: selected)
+                options: MigrationOptions(spaces: selected, concurrency: configuration.concurrency.value)
             ).verify()
         } catch {
             await connection.close()

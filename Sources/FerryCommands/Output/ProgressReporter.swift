@@ -85,27 +85,36 @@ public final class ProgressReporter: Sendable {
     }
 
     private func render(_ state: State, now: ContinuousClock.Instant) -> String {
-        let elapsed = max((now - started).seconds, 0.001)
-        let rate = Double(state.items) / elapsed
+        let bar: Bool
+        if case .bar = style { bar = true } else { bar = false }
+        return Self.line(
+            phase: phase, items: state.items, bytes: state.bytes, total: state.total,
+            elapsed: (now - started).seconds, bar: bar)
+    }
+
+    /// One progress line: phase, bar (on a terminal), items of total, ETA, bytes, rates, time.
+    static func line(phase: String, items: Int, bytes: Int64, total: Int?, elapsed: Double, bar: Bool) -> String {
+        let elapsed = max(elapsed, 0.001)
+        let rate = Double(items) / elapsed
         var parts = [phase]
-        if let total = state.total, total > 0 {
-            let fraction = min(Double(state.items) / Double(total), 1)
-            if case .bar = style {
+        if let total, total > 0 {
+            let fraction = min(Double(items) / Double(total), 1)
+            if bar {
                 let width = 24
                 let filled = Int(fraction * Double(width))
                 parts.append(
                     "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "]")
             }
-            parts.append("\(state.items)/\(total) (\(Int(fraction * 100))%)")
-            if rate > 0, state.items < total {
-                parts.append("ETA \(Self.format(seconds: Double(total - state.items) / rate))")
+            parts.append("\(items)/\(total) (\(Int(fraction * 100))%)")
+            if rate > 0, items < total {
+                parts.append("ETA \(Self.format(seconds: Double(total - items) / rate))")
             }
         } else {
-            parts.append("\(state.items) items")
+            parts.append("\(items) items")
         }
-        if state.bytes > 0 {
-            parts.append(Self.format(bytes: state.bytes))
-            parts.append(Self.format(bytes: Int64(Double(state.bytes) / elapsed)) + "/s")
+        if bytes > 0 {
+            parts.append(Self.format(bytes: bytes))
+            parts.append(Self.format(bytes: Int64(Double(bytes) / elapsed)) + "/s")
         }
         parts.append(String(format: "%.0f/s", rate))
         parts.append(Self.format(seconds: elapsed))

@@ -43,35 +43,6 @@ extension Migrator {
 
     // MARK: pages and blog posts
 
-    func createContent(_ space: Workspace.SpaceInfo) async throws {
-        guard let key = space.key, let target = try spaceTarget(space) else { return }
-        let pages = try workspace.pages(spaceKey: key)
-        // Level by level, so parents exist before children; siblings in source order, one
-        // parent's children at a time, different parents in parallel.
-        let levels = Dictionary(grouping: pages, by: \.depth).sorted { $0.key < $1.key }
-        for (_, level) in levels {
-            var groups: [[Workspace.PageInfo]] = []
-            var index: [String: Int] = [:]
-            for page in level {
-                let parent = page.parentID ?? ""
-                if let position = index[parent] {
-                    groups[position].append(page)
-                } else {
-                    index[parent] = groups.count
-                    groups.append([page])
-                }
-            }
-            try await forEach(groups) { group in
-                for page in group {
-                    try await self.createPageOrPost(page, blogPost: false, space: space, target: target)
-                }
-            }
-        }
-        try await forEach(try workspace.blogPosts(spaceKey: key)) { post in
-            try await self.createPageOrPost(post, blogPost: true, space: space, target: target)
-        }
-    }
-
     func createPageOrPost(
         _ content: Workspace.PageInfo, blogPost: Bool, space: Workspace.SpaceInfo, target: SpaceTarget
     ) async throws {
@@ -180,35 +151,28 @@ extension Migrator {
 
     // MARK: attachments
 
-    func uploadAttachments(_ space: Workspace.SpaceInfo, scratch: URL) async throws {
-        guard let key = space.key, try spaceTarget(space) != nil else { return }
-        let contents =
-            try workspace.pages(spaceKey: key).map { ($0, false) }
-            + workspace.blogPosts(spaceKey: key).map { ($0, true) }
+    /// The attachment files of one page or blog post, each with its versions to upload
+    /// (oldest first; only the current one under `--history latest`).
+    func attachmentWork(content: Workspace.PageInfo, blogPost: Bool) throws -> [AttachmentWork] {
         var work: [AttachmentWork] = []
-        for (content, blogPost) in contents {
-            // One chain per file: its versions oldest first (only the current one under latest).
-            var chains: [String: [Workspace.AttachmentInfo]] = [:]
-            var order: [String] = []
-            for attachment in try workspace.attachments(containerID: content.id)
-            where attachment.isCurrent || options.history == .all {
-                let file = attachment.originalID ?? attachment.id
-                if chains[file] == nil { order.append(file) }
-                chains[file, default: []].append(attachment)
-            }
-            for file in order {
-                let versions = (chains[file] ?? []).sorted {
-                    ($0.isCurrent ? 1 : 0, $0.version ?? 0) < ($1.isCurrent ? 1 : 0, $1.version ?? 0)
-                }
-                // Every version goes under the current file name (a renamed file stays one attachment).
-                guard let current = versions.last else { continue }
-                let name = current.title ?? "attachment-\(current.id)"
-                work.append(AttachmentWork(versions: versions, filename: name, content: content, blogPost: blogPost))
-            }
+        var chains: [String: [Workspace.AttachmentInfo]] = [:]
+        var order: [String] = []
+        for attachment in try workspace.attachments(containerID: content.id)
+        where attachment.isCurrent || options.history == .all {
+            let file = attachment.originalID ?? attachment.id
+            if chains[file] == nil { order.append(file) }
+            chains[file, default: []].append(attachment)
         }
-        try await forEach(work) { item in
-            try await self.upload(item, space: key, scratch: scratch)
+        for file in order {
+            let versions = (chains[file] ?? []).sorted {
+                ($0.isCurrent ? 1 : 0, $0.version ?? 0) < ($1.isCurrent ? 1 : 0, $1.version ?? 0)
+            }
+            // Every version goes under the current file name (a renamed file stays one attachment).
+            guard let current = versions.last else { continue }
+            let name = current.title ?? "attachment-\(current.id)"
+            work.append(AttachmentWork(versions: versions, filename: name, content: content, blogPost: blogPost))
         }
+        return work
     }
 
     /// One attachment file of a page: its versions to upload, oldest first.
@@ -270,16 +234,6 @@ extension Migrator {
 
     // MARK: bodies with references
 
-    func updateBodies(_ space: Workspace.SpaceInfo) async throws {
-        guard let key = space.key, try spaceTarget(space) != nil else { return }
-        let contents =
-            try workspace.pages(spaceKey: key).map { ($0, false) }
-            + workspace.blogPosts(spaceKey: key).map { ($0, true) }
-        try await forEach(contents.map { BodyWork(content: $0.0, blogPost: $0.1) }) { item in
-            try await self.updateBody(item, space: key)
-        }
-    }
-
     struct BodyWork: Sendable {
         var content: Workspace.PageInfo
         var blogPost: Bool
@@ -313,19 +267,6 @@ extension Migrator {
     }
 
     // MARK: historical versions (--history all)
-
-    func replayVersions(_ space: Workspace.SpaceInfo) async throws {
-        guard options.history == .all, let key = space.key, try spaceTarget(space) != nil else { return }
-        let contents =
-            try workspace.pages(spaceKey: key).map { ($0, false) }
-            + workspace.blogPosts(spaceKey: key).map { ($0, true) }
-        let planner = MigrationPlanner(workspace: workspace, options: options)
-        try await forEach(contents.map { BodyWork(content: $0.0, blogPost: $0.1) }) { item in
-            let replays = try planner.versionReplays(of: item.content)
-            guard !replays.isEmpty else { return }
-            try await self.replay(replays, of: item, space: key)
-        }
-    }
 
     /// Writes one page's versions in order, each as the next Cloud version. A version that
     /// failed stops the chain, so the page's latest version is always the source's current.
@@ -433,27 +374,23 @@ extension Migrator {
 
     // MARK: comments
 
-    func createComments(_ space: Workspace.SpaceInfo) async throws {
-        guard let key = space.key, try spaceTarget(space) != nil else { return }
-        let contents =
-            try workspace.pages(spaceKey: key).map { ($0, false) }
-            + workspace.blogPosts(spaceKey: key).map { ($0, true) }
-        var work: [CommentWork] = []
-        for (content, blogPost) in contents {
-            let comments = try workspace.comments(containerID: content.id)
-            let byId = Dictionary(comments.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-            for comment in comments {
-                var depth = 0
-                var parent = comment.parentID
-                while let id = parent, let next = byId[id], depth < 64 {
-                    depth += 1
-                    parent = next.parentID
-                }
-                work.append(CommentWork(comment: comment, content: content, blogPost: blogPost, depth: depth))
+    /// The comments of one page or blog post, parents before their replies.
+    func createComments(of work: BodyWork, space: String) async throws {
+        let comments = try workspace.comments(containerID: work.content.id)
+        guard !comments.isEmpty else { return }
+        let byId = Dictionary(comments.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        var items: [CommentWork] = []
+        for comment in comments {
+            var depth = 0
+            var parent = comment.parentID
+            while let id = parent, let next = byId[id], depth < 64 {
+                depth += 1
+                parent = next.parentID
             }
+            items.append(CommentWork(comment: comment, content: work.content, blogPost: work.blogPost, depth: depth))
         }
-        for (_, level) in Dictionary(grouping: work, by: \.depth).sorted(by: { $0.key < $1.key }) {
-            try await forEach(level) { item in try await self.createComment(item, space: key) }
+        for item in items.enumerated().sorted(by: { ($0.element.depth, $0.offset) < ($1.element.depth, $1.offset) }) {
+            try await createComment(item.element, space: space)
         }
     }
 
@@ -524,61 +461,67 @@ extension Migrator {
 
     // MARK: labels and restrictions
 
-    func addLabelsAndRestrictions(_ space: Workspace.SpaceInfo) async throws {
-        guard let key = space.key, try spaceTarget(space) != nil else { return }
-        let contents =
-            try workspace.pages(spaceKey: key).map { ($0, false) }
-            + workspace.blogPosts(spaceKey: key).map { ($0, true) }
-        try await forEach(contents.map { BodyWork(content: $0.0, blogPost: $0.1) }) { item in
-            let kind: WriteKind = item.blogPost ? .blogPostCreate : .pageCreate
-            try await self.perform(.labelAdd, space: key, sourceId: item.content.id) { _ in
-                guard let pageId = try self.targetId(kind, item.content.id) else {
-                    throw SkipWrite(reason: "its page or blog post was not migrated")
-                }
-                let labels = try self.workspace.labels(contentID: item.content.id).map { name -> CloudLabel in
-                    let parts = name.split(separator: ":", maxSplits: 1).map(String.init)
-                    return parts.count == 2 ? CloudLabel(name: parts[1], prefix: parts[0]) : CloudLabel(name: name)
-                }
-                try await self.client.addLabels(contentId: pageId, labels: labels)
-                return (pageId, nil)
+    func addLabels(_ item: BodyWork, space key: String) async throws {
+        let kind: WriteKind = item.blogPost ? .blogPostCreate : .pageCreate
+        try await perform(.labelAdd, space: key, sourceId: item.content.id) { _ in
+            guard let pageId = try targetId(kind, item.content.id) else {
+                throw SkipWrite(reason: "its page or blog post was not migrated")
             }
-            try await self.perform(.restrictionSet, space: key, sourceId: item.content.id) { _ in
-                guard let pageId = try self.targetId(kind, item.content.id) else {
-                    throw SkipWrite(reason: "its page or blog post was not migrated")
-                }
-                let restrictions = try self.workspace.restrictions(contentID: item.content.id)
-                var byOperation: [String: (groups: [String], users: [String])] = [:]
-                for restriction in restrictions {
-                    let operation = restriction.type?.lowercased() == "edit" ? "update" : "read"
-                    if let group = restriction.groupName {
-                        byOperation[operation, default: ([], [])].groups.append(group)
-                    }
-                    if let user = restriction.userKey ?? restriction.userName {
-                        byOperation[operation, default: ([], [])].users.append(user)
-                    }
-                }
-                let unmapped = Set(byOperation.values.flatMap(\.users)).sorted()
-                if !unmapped.isEmpty {
-                    // Never widen access: people Ferry cannot name in Cloud yet are replaced by
-                    // the migrating account, so the page stays at least as closed as in the source.
-                    let me = try await self.client.currentUser().accountId
-                    for operation in byOperation.keys where !(byOperation[operation]?.users.isEmpty ?? true) {
-                        byOperation[operation]?.users = [me]
-                    }
-                    try self.ledger.note(
-                        spaceKey: key, sourceId: item.content.id, kind: "degraded", code: "restriction.user-unmapped",
-                        message:
-                            "users \(unmapped.joined(separator: ", ")) have no Cloud account in the identity mapping yet; "
-                            + "the page is restricted to the migrating account until the mapping is applied")
-                }
-                try await self.client.setRestrictions(
-                    contentId: pageId,
-                    byOperation.sorted { $0.key < $1.key }.map {
-                        CloudRestriction(operation: $0.key, userAccountIds: $0.value.users, groupNames: $0.value.groups)
-                    })
-                return (pageId, nil)
+            let labels = try workspace.labels(contentID: item.content.id).map { name -> CloudLabel in
+                let parts = name.split(separator: ":", maxSplits: 1).map(String.init)
+                return parts.count == 2 ? CloudLabel(name: parts[1], prefix: parts[0]) : CloudLabel(name: name)
             }
+            try await client.addLabels(contentId: pageId, labels: labels)
+            return (pageId, nil)
         }
+    }
+
+    func setRestrictions(_ item: BodyWork, space key: String) async throws {
+        let kind: WriteKind = item.blogPost ? .blogPostCreate : .pageCreate
+        try await perform(.restrictionSet, space: key, sourceId: item.content.id) { _ in
+            guard let pageId = try targetId(kind, item.content.id) else {
+                throw SkipWrite(reason: "its page or blog post was not migrated")
+            }
+            let restrictions = try workspace.restrictions(contentID: item.content.id)
+            var byOperation: [String: (groups: [String], users: [String])] = [:]
+            for restriction in restrictions {
+                let operation = restriction.type?.lowercased() == "edit" ? "update" : "read"
+                if let group = restriction.groupName {
+                    byOperation[operation, default: ([], [])].groups.append(group)
+                }
+                if let user = restriction.userKey ?? restriction.userName {
+                    byOperation[operation, default: ([], [])].users.append(user)
+                }
+            }
+            let unmapped = Set(byOperation.values.flatMap(\.users)).sorted()
+            if !unmapped.isEmpty {
+                // Never widen access: people Ferry cannot name in Cloud yet are replaced by
+                // the migrating account, so the page stays at least as closed as in the source.
+                let me = try await migratingAccount()
+                for operation in byOperation.keys where !(byOperation[operation]?.users.isEmpty ?? true) {
+                    byOperation[operation]?.users = [me]
+                }
+                try ledger.note(
+                    spaceKey: key, sourceId: item.content.id, kind: "degraded", code: "restriction.user-unmapped",
+                    message:
+                        "users \(unmapped.joined(separator: ", ")) have no Cloud account in the identity mapping yet; "
+                        + "the page is restricted to the migrating account until the mapping is applied")
+            }
+            try await client.setRestrictions(
+                contentId: pageId,
+                byOperation.sorted { $0.key < $1.key }.map {
+                    CloudRestriction(operation: $0.key, userAccountIds: $0.value.users, groupNames: $0.value.groups)
+                })
+            return (pageId, nil)
+        }
+    }
+
+    /// The migrating account's id, asked of the target once per run.
+    func migratingAccount() async throws -> String {
+        if let known = account.withLock({ $0 }) { return known }
+        let fetched = try await client.currentUser().accountId
+        account.withLock { $0 = fetched }
+        return fetched
     }
 
     // MARK: space permissions
@@ -599,7 +542,8 @@ extension Migrator {
         _ grants: [SpacePermissionMapping.Grant], space: Workspace.SpaceInfo, key: String, target: SpaceTarget,
         readers: Set<String>? = nil
     ) async throws {
-        try await forEach(grants) { grant in
+        // A handful per space: one after the other inside this unit of the ready queue.
+        for grant in grants {
             try await self.perform(
                 .spacePermissionAdd, space: key, sourceId: space.id, discriminator: grant.discriminator
             ) { _ in

@@ -12,13 +12,15 @@ public import Workspace
 /// workspace ledger so a run can be killed anywhere and rerun without duplicating or
 /// losing anything.
 ///
-/// Phases run in dependency order: spaces → page and blog-post skeletons (tree order,
-/// siblings in their source order) → attachments (every version, oldest first, under
-/// `--history all`) → bodies that reference other content → historical versions
-/// (`--history all`) → comments (parents before replies) → labels → restrictions →
-/// space permissions. `--attachments-only` stops after attachments.
-/// Within a phase a fixed number of tasks (``MigrationOptions/concurrency``) pull work;
-/// threads and memory do not grow with the site.
+/// Writes run in dependency order through a ready queue (see `Migrator+Schedule.swift`):
+/// a fixed pool of ``MigrationOptions/concurrency`` workers takes any write whose
+/// dependencies are done, across spaces and tree levels. First stage: spaces → page
+/// skeletons (a page once its parent and previous sibling exist) and blog posts → each
+/// one's attachments (every version, oldest first, under `--history all`) as soon as it
+/// exists. Second stage, once every page and file exists (a body may link to any of them):
+/// bodies that reference other content (or the historical versions under `--history all`),
+/// comments (parents before replies), labels, restrictions and space permissions.
+/// `--attachments-only` stops after the first stage. Threads do not grow with the site.
 public final class Migrator: Sendable {
     public let workspace: Workspace
     public let export: ExportPackage
@@ -29,6 +31,8 @@ public final class Migrator: Sendable {
     let ledger: Ledger
     /// Set by ``requestStop()`` (Ctrl-C): no new write starts, writes in flight finish.
     let stopRequested = Mutex(false)
+    /// The migrating account's id, fetched once (see ``migratingAccount()``).
+    let account = Mutex<String?>(nil)
     /// The content property every created page and blog post carries.
     public static let sourcePropertyKey = "ferry.source"
 
@@ -75,10 +79,12 @@ public final class Migrator: Sendable {
     // MARK: - running
 
     /// Plans, reconciles what a previous run left in flight, and runs every phase.
-    public func run() async throws -> MigrationSummary {
+    /// `planned`: the caller already ran ``plan()`` (planning reads every staged body, so
+    /// it is done once per command).
+    public func run(planned: Bool = false) async throws -> MigrationSummary {
         let started = ContinuousClock.now
         let before = client.transportStatistics
-        try plan()
+        if !planned { try plan() }
         if options.onlyFailed {
             let spaces = Set(try selectedSpaces().compactMap(\.key))
             try ledger.retryFailed(spaces: spaces)
@@ -91,23 +97,7 @@ public final class Migrator: Sendable {
         }
         let spaces = try selectedSpaces()
         let scratch = workspace.folder.appendingPathComponent("scratch")
-        var phases: [(Workspace.SpaceInfo) async throws -> Void] = [
-            { try await self.createSpace($0) }, { try await self.createContent($0) },
-            { try await self.uploadAttachments($0, scratch: scratch) },
-        ]
-        if !options.attachmentsOnly {
-            phases += [
-                { try await self.updateBodies($0) }, { try await self.replayVersions($0) },
-                { try await self.createComments($0) }, { try await self.addLabelsAndRestrictions($0) },
-                { try await self.grantSpacePermissions($0) },
-            ]
-        }
-        for phase in phases {
-            for space in spaces {
-                if isStopping { throw MigrationError.interrupted }
-                try await phase(space)
-            }
-        }
+        try await runScheduled(spaces, scratch: scratch)
         if isStopping { throw MigrationError.interrupted }
         try? FileManager.default.removeItem(at: scratch)
         let after = client.transportStatistics
@@ -165,22 +155,6 @@ public final class Migrator: Sendable {
         }
         if error is ExportError || error is MigrationError { return true }
         return false
-    }
-
-    /// Runs `body` for every item with at most `options.concurrency` in flight.
-    func forEach<Item: Sendable>(_ items: [Item], _ body: @escaping @Sendable (Item) async throws -> Void) async throws
-    {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            var iterator = items.makeIterator()
-            for _ in 0..<max(1, options.concurrency) {
-                guard let item = iterator.next() else { break }
-                group.addTask { try await body(item) }
-            }
-            while try await group.next() != nil {
-                try Task.checkCancellation()
-                if let item = iterator.next() { group.addTask { try await body(item) } }
-            }
-        }
     }
 
     func targetId(_ kind: WriteKind, _ sourceId: String) throws -> String? {

@@ -63,92 +63,140 @@ public struct Verifier: Sendable {
             let posts = try workspace.blogPosts(spaceKey: key)
             var childrenBySourceParent: [String: [String]] = [:]
             for page in pages { childrenBySourceParent[page.parentID ?? "", default: []].append(page.id) }
-            for (content, blogPost) in pages.map({ ($0, false) }) + posts.map({ ($0, true) }) {
-                let kind: WriteKind = blogPost ? .blogPostCreate : .pageCreate
-                guard let targetId = try ledger.result(WriteKey(kind: kind, sourceId: content.id))?.targetId else {
-                    report.difference("\(blogPost ? "blogpost" : "page").missing", key, content.id, nil, "not migrated")
-                    continue
-                }
-                report.count(blogPost ? "blogPosts" : "pages")
-                let target: CloudContent
-                do {
-                    target = try await client.content(id: targetId, bodyFormat: .atlasDocFormat, blogPost: blogPost)
-                } catch {
-                    report.difference("content.unreadable", key, content.id, targetId, "\(error)")
-                    continue
-                }
-                let title = Migrator.title(content)
-                if target.title != title {
-                    report.difference(
-                        "content.title", key, content.id, targetId, "expected '\(title)', found '\(target.title)'")
-                }
-                if !blogPost {
-                    let expectedParent: String?
-                    if content.id == space.homePageID {
-                        expectedParent = nil
-                    } else if let parent = content.parentID,
-                        let parentTarget = try ledger.result(WriteKey(kind: .pageCreate, sourceId: parent))?.targetId
-                    {
-                        expectedParent = parentTarget
-                    } else {
-                        expectedParent = homepageId
-                    }
-                    if content.id != space.homePageID, target.parentId != expectedParent {
-                        report.difference(
-                            "content.parent", key, content.id, targetId,
-                            "expected parent \(expectedParent ?? "none"), found \(target.parentId ?? "none")")
-                    }
-                }
-                let versions = try expectedVersions(of: content)
-                report.count("versions", versions)
-                if target.version.number < versions {
-                    report.difference(
-                        "content.versions", key, content.id, targetId,
-                        "expected at least \(versions) versions, found \(target.version.number)")
-                }
-                try compareText(content: content, target: target, key: key, into: &report)
-                try await compareAttachments(
-                    content: content, pageId: targetId, key: key, scratch: scratch, into: &report)
-                let labels = Set(
-                    try workspace.labels(contentID: content.id).map {
-                        $0.split(separator: ":").last.map(String.init) ?? $0
-                    })
-                if !labels.isEmpty {
-                    let found = Set(try await client.labels(pageId: targetId, blogPost: blogPost).map(\.name))
-                    report.count("labels", labels.count)
-                    if found != labels {
-                        report.difference(
-                            "content.labels", key, content.id, targetId,
-                            "expected \(labels.sorted()), found \(found.sorted())")
-                    }
-                }
-                let comments = try workspace.comments(containerID: content.id).filter { $0.parentID == nil }
-                if !comments.isEmpty {
-                    let container: CommentContainer = blogPost ? .blogPost(targetId) : .page(targetId)
-                    let footer = try await client.comments(on: container, location: "footer").count
-                    let inline = try await client.comments(on: container, location: "inline").count
-                    report.count("comments", comments.count)
-                    if footer + inline != comments.count {
-                        report.difference(
-                            "content.comments", key, content.id, targetId,
-                            "expected \(comments.count) top-level comments, found \(footer + inline)")
-                    }
-                }
-                let groups = Set(try workspace.restrictions(contentID: content.id).compactMap(\.groupName))
-                if !groups.isEmpty {
-                    let found = Set(try await client.restrictions(contentId: targetId).flatMap(\.groupNames))
-                    report.count("restrictions")
-                    if !groups.isSubset(of: found) {
-                        report.difference(
-                            "content.restrictions", key, content.id, targetId,
-                            "expected groups \(groups.sorted()), found \(found.sorted())")
-                    }
-                }
+            let items = pages.map { ($0, false) } + posts.map { ($0, true) }
+            try await forEachInOrder(items) { item in
+                try await verifyContent(item.0, blogPost: item.1, space: space, key: key, homepageId: homepageId)
+            } merge: { part in
+                report.merge(part)
             }
             try await compareOrder(childrenBySourceParent, homepageId: homepageId, key: key, into: &report)
         }
         report.knownLimits = Self.knownLimits(history: history)
         return report
+    }
+
+    /// Reads back one page or blog post and compares it with staging; the partial report
+    /// is merged in source order by ``verify()``.
+    func verifyContent(
+        _ content: Workspace.PageInfo, blogPost: Bool, space: Workspace.SpaceInfo, key: String, homepageId: String
+    ) async throws -> VerificationReport {
+        var report = VerificationReport()
+        let ledger = workspace.ledger
+        let scratch = workspace.folder.appendingPathComponent("scratch-verify")
+        let kind: WriteKind = blogPost ? .blogPostCreate : .pageCreate
+        guard let targetId = try ledger.result(WriteKey(kind: kind, sourceId: content.id))?.targetId else {
+            report.difference("\(blogPost ? "blogpost" : "page").missing", key, content.id, nil, "not migrated")
+            return report
+        }
+        report.count(blogPost ? "blogPosts" : "pages")
+        let target: CloudContent
+        do {
+            target = try await client.content(id: targetId, bodyFormat: .atlasDocFormat, blogPost: blogPost)
+        } catch {
+            report.difference("content.unreadable", key, content.id, targetId, "\(error)")
+            return report
+        }
+        let title = Migrator.title(content)
+        if target.title != title {
+            report.difference(
+                "content.title", key, content.id, targetId, "expected '\(title)', found '\(target.title)'")
+        }
+        if !blogPost {
+            let expectedParent: String?
+            if content.id == space.homePageID {
+                expectedParent = nil
+            } else if let parent = content.parentID,
+                let parentTarget = try ledger.result(WriteKey(kind: .pageCreate, sourceId: parent))?.targetId
+            {
+                expectedParent = parentTarget
+            } else {
+                expectedParent = homepageId
+            }
+            if content.id != space.homePageID, target.parentId != expectedParent {
+                report.difference(
+                    "content.parent", key, content.id, targetId,
+                    "expected parent \(expectedParent ?? "none"), found \(target.parentId ?? "none")")
+            }
+        }
+        let versions = try expectedVersions(of: content)
+        report.count("versions", versions)
+        if target.version.number < versions {
+            report.difference(
+                "content.versions", key, content.id, targetId,
+                "expected at least \(versions) versions, found \(target.version.number)")
+        }
+        try compareText(content: content, target: target, key: key, into: &report)
+        try await compareAttachments(
+            content: content, pageId: targetId, key: key, scratch: scratch, into: &report)
+        let labels = Set(
+            try workspace.labels(contentID: content.id).map {
+                $0.split(separator: ":").last.map(String.init) ?? $0
+            })
+        if !labels.isEmpty {
+            let found = Set(try await client.labels(pageId: targetId, blogPost: blogPost).map(\.name))
+            report.count("labels", labels.count)
+            if found != labels {
+                report.difference(
+                    "content.labels", key, content.id, targetId,
+                    "expected \(labels.sorted()), found \(found.sorted())")
+            }
+        }
+        let comments = try workspace.comments(containerID: content.id).filter { $0.parentID == nil }
+        if !comments.isEmpty {
+            let container: CommentContainer = blogPost ? .blogPost(targetId) : .page(targetId)
+            let footer = try await client.comments(on: container, location: "footer").count
+            let inline = try await client.comments(on: container, location: "inline").count
+            report.count("comments", comments.count)
+            if footer + inline != comments.count {
+                report.difference(
+                    "content.comments", key, content.id, targetId,
+                    "expected \(comments.count) top-level comments, found \(footer + inline)")
+            }
+        }
+        let groups = Set(try workspace.restrictions(contentID: content.id).compactMap(\.groupName))
+        if !groups.isEmpty {
+            let found = Set(try await client.restrictions(contentId: targetId).flatMap(\.groupNames))
+            report.count("restrictions")
+            if !groups.isSubset(of: found) {
+                report.difference(
+                    "content.restrictions", key, content.id, targetId,
+                    "expected groups \(groups.sorted()), found \(found.sorted())")
+            }
+        }
+        return report
+    }
+
+    /// Runs `body` for every item with at most `options.concurrency` reads in flight and
+    /// hands the results to `merge` in the items' order (out-of-order ones wait in a
+    /// buffer no larger than the window).
+    func forEachInOrder<Item: Sendable, Result: Sendable>(
+        _ items: [Item], _ body: @escaping @Sendable (Item) async throws -> Result, merge: (Result) -> Void
+    ) async throws {
+        let limit = max(1, options.concurrency)
+        try await withThrowingTaskGroup(of: (Int, Result).self) { group in
+            var next = 0
+            var mergeNext = 0
+            var waiting: [Int: Result] = [:]
+            while next < items.count, next < limit {
+                let index = next
+                let item = items[index]
+                group.addTask { (index, try await body(item)) }
+                next += 1
+            }
+            while let (index, result) = try await group.next() {
+                waiting[index] = result
+                while let ready = waiting.removeValue(forKey: mergeNext) {
+                    merge(ready)
+                    mergeNext += 1
+                }
+                if next < items.count {
+                    let index = next
+                    let item = items[index]
+                    group.addTask { (index, try await body(item)) }
+                    next += 1
+                }
+            }
+        }
     }
 
     /// The Cloud versions a page or blog post must have at least: every source version
@@ -236,19 +284,25 @@ public struct Verifier: Sendable {
         _ children: [String: [String]], homepageId: String, key: String, into report: inout VerificationReport
     ) async throws {
         let ledger = workspace.ledger
-        for (parent, sourceChildren) in children where !parent.isEmpty && sourceChildren.count > 1 {
+        let groups = children.filter { !$0.key.isEmpty && $0.value.count > 1 }.sorted { $0.key < $1.key }
+        try await forEachInOrder(groups) { group -> VerificationReport in
+            let (parent, sourceChildren) = (group.key, group.value)
+            var part = VerificationReport()
             guard let parentTarget = try ledger.result(WriteKey(kind: .pageCreate, sourceId: parent))?.targetId else {
-                continue
+                return part
             }
             let expected = try sourceChildren.compactMap {
                 try ledger.result(WriteKey(kind: .pageCreate, sourceId: $0))?.targetId
             }
             let actual = try await client.children(of: parentTarget).map(\.id).filter { expected.contains($0) }
-            report.count("siblingGroups")
+            part.count("siblingGroups")
             if actual != expected {
-                report.difference(
+                part.difference(
                     "content.order", key, parent, parentTarget, "children in another order than in the source")
             }
+            return part
+        } merge: { part in
+            report.merge(part)
         }
     }
 
@@ -274,6 +328,11 @@ public struct VerificationReport: Sendable, Codable {
     public var clean: Bool { differences.isEmpty }
 
     mutating func count(_ name: String, _ amount: Int = 1) { checked[name, default: 0] += amount }
+
+    mutating func merge(_ other: VerificationReport) {
+        for (name, amount) in other.checked { checked[name, default: 0] += amount }
+        differences += other.differences
+    }
 
     mutating func difference(_ kind: String, _ space: String, _ source: String?, _ target: String?, _ detail: String) {
         differences.append(Difference(kind: kind, space: space, source: source, target: target, detail: detail))

@@ -96,18 +96,20 @@ public final class Ledger: Sendable {
         try database.write { db in
             guard
                 let row = try Row.fetchOne(
-                    db, sql: "SELECT state, target_id FROM ledger_writes WHERE key = ?", arguments: [key.rawValue])
+                    db.cachedStatement(sql: "SELECT state, target_id FROM ledger_writes WHERE key = ?"),
+                    arguments: [key.rawValue])
             else {
                 throw LedgerError.unknownWrite(key)
             }
             if row["state"] as String == WriteState.done.rawValue {
                 throw LedgerError.alreadyDone(key, targetId: row["target_id"])
             }
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     UPDATE ledger_writes SET state = 'in_flight', attempts = attempts + 1, started_at = ?, last_error = NULL
                     WHERE key = ?
-                    """, arguments: [Date().timeIntervalSince1970, key.rawValue])
+                    """
+            ).execute(arguments: [Date().timeIntervalSince1970, key.rawValue])
         }
     }
 
@@ -123,7 +125,7 @@ public final class Ledger: Sendable {
     public func result(_ key: WriteKey) throws -> (targetId: String?, detail: String?)? {
         try database.read { db in
             try Row.fetchOne(
-                db, sql: "SELECT target_id, detail FROM ledger_writes WHERE key = ? AND state = 'done'",
+                db.cachedStatement(sql: "SELECT target_id, detail FROM ledger_writes WHERE key = ? AND state = 'done'"),
                 arguments: [key.rawValue]
             ).map { ($0["target_id"], $0["detail"]) }
         }
@@ -206,8 +208,8 @@ public final class Ledger: Sendable {
 
     private func update(_ key: WriteKey, sql assignments: String, _ values: [(any DatabaseValueConvertible)?]) throws {
         try database.write { db in
-            try db.execute(
-                sql: "UPDATE ledger_writes SET \(assignments) WHERE key = ?",
+            // A handful of distinct statements (done, failed, skipped): prepared once per connection.
+            try db.cachedStatement(sql: "UPDATE ledger_writes SET \(assignments) WHERE key = ?").execute(
                 arguments: StatementArguments(values + [key.rawValue]))
             if db.changesCount == 0 { throw LedgerError.unknownWrite(key) }
         }
@@ -218,7 +220,9 @@ public final class Ledger: Sendable {
     /// The entry for `key`, or `nil` when it was never planned.
     public func entry(_ key: WriteKey) throws -> LedgerEntry? {
         try database.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM ledger_writes WHERE key = ?", arguments: [key.rawValue]).map(
+            try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT * FROM ledger_writes WHERE key = ?"), arguments: [key.rawValue]
+            ).map(
                 Self.entry)
         }
     }

@@ -1,0 +1,230 @@
+import FerryModel
+import Foundation
+import Workspace
+
+/// The ready queue: a fixed pool of `--concurrency` workers pulling writes whose
+/// dependencies are done, across spaces and tree levels.
+///
+/// A unit of work returns the units it made ready (a created page makes its first child,
+/// its next sibling and its own work ready), so no worker waits for a whole phase, space
+/// or tree level to drain. A page's own work runs in one unit, in the order Cloud needs:
+/// attachments, labels, then, once every page and file its body points at exists, the
+/// body, the comments (an inline comment is anchored in the body's text) and the
+/// restrictions last (a restricted page may no longer be writable). A page whose body
+/// points at content not written yet, and every page under `--history all` (version
+/// replays), leaves body, comments and restrictions to the second stage, which starts
+/// once the first has drained.
+extension Migrator {
+    /// One unit of the ready queue.
+    enum Unit: Sendable {
+        case createSpace(Workspace.SpaceInfo)
+        /// The `index`-th child of `parent` (nil: the space's top-level pages). Siblings are
+        /// created one after the other because Cloud orders children by creation.
+        case createChild(space: Workspace.SpaceInfo, target: SpaceTarget, parent: String?, index: Int)
+        case createBlogPost(space: Workspace.SpaceInfo, target: SpaceTarget, post: Workspace.PageInfo)
+        /// Attachments, comments, labels, and the body and restrictions when the body is ready.
+        case pageWork(space: String, work: BodyWork)
+        /// Second stage: the body (or version replays) and then the restrictions, for
+        /// every page whose first-stage unit left them.
+        case finish(space: String, work: BodyWork)
+        case permissions(Workspace.SpaceInfo)
+    }
+
+    /// The pages of one space grouped by parent, in source order (top-level under "").
+    final class SpaceTree: Sendable {
+        let children: [String: [Workspace.PageInfo]]
+
+        init(pages: [Workspace.PageInfo]) {
+            var children: [String: [Workspace.PageInfo]] = [:]
+            for page in pages {
+                children[page.depth == 0 ? "" : (page.parentID ?? ""), default: []].append(page)
+            }
+            self.children = children
+        }
+    }
+
+    /// Runs the creates and uploads of every selected space, then (unless
+    /// `--attachments-only`) everything that needs them.
+    func runScheduled(_ spaces: [Workspace.SpaceInfo], scratch: URL) async throws {
+        var trees: [String: SpaceTree] = [:]
+        for space in spaces {
+            guard let key = space.key else { continue }
+            trees[key] = SpaceTree(pages: try workspace.pages(spaceKey: key))
+        }
+        let frozen = trees
+        try await drain(spaces.map { Unit.createSpace($0) }.makeIterator()) { unit in
+            try await self.execute(unit, trees: frozen, scratch: scratch)
+        }
+        if isStopping || options.attachmentsOnly { return }
+        try await drain(SecondStage(migrator: self, spaces: spaces)) { unit in
+            try await self.execute(unit, trees: frozen, scratch: scratch)
+        }
+    }
+
+    /// Feeds the second stage one content item at a time (pages, then blog posts, space
+    /// by space), so the queue never holds more than a window of it.
+    struct SecondStage: IteratorProtocol {
+        let migrator: Migrator
+        var spaces: [Workspace.SpaceInfo]
+        var spaceIndex = 0
+        var contents: [(Workspace.PageInfo, Bool)] = []
+        var contentIndex = 0
+        var buffered: [Unit] = []
+
+        init(migrator: Migrator, spaces: [Workspace.SpaceInfo]) {
+            self.migrator = migrator
+            self.spaces = spaces
+        }
+
+        mutating func next() -> Unit? {
+            while buffered.isEmpty {
+                if contentIndex < contents.count, let key = spaces[spaceIndex - 1].key {
+                    let (content, blogPost) = contents[contentIndex]
+                    contentIndex += 1
+                    let work = BodyWork(content: content, blogPost: blogPost)
+                    buffered = [.finish(space: key, work: work)]
+                    break
+                }
+                guard spaceIndex < spaces.count else { return nil }
+                let space = spaces[spaceIndex]
+                spaceIndex += 1
+                contentIndex = 0
+                contents = []
+                guard let key = space.key, (try? migrator.spaceTarget(space)) != nil else { continue }
+                do {
+                    contents =
+                        try migrator.workspace.pages(spaceKey: key).map { ($0, false) }
+                        + migrator.workspace.blogPosts(spaceKey: key).map { ($0, true) }
+                } catch {
+                    migrator.logger.warning("reading the staged pages of \(key) failed: \(error)")
+                }
+                buffered = [.permissions(space)]
+            }
+            return buffered.isEmpty ? nil : buffered.removeFirst()
+        }
+    }
+
+    /// Runs units with at most `options.concurrency` in flight; each unit's follow-ups
+    /// are taken before fresh units from `source`, so the tree is walked depth first and
+    /// the queue stays small.
+    func drain<Source: IteratorProtocol>(
+        _ source: Source, _ body: @escaping @Sendable (Unit) async throws -> [Unit]
+    ) async throws where Source.Element == Unit {
+        var source = source
+        let limit = max(1, options.concurrency)
+        try await withThrowingTaskGroup(of: [Unit].self) { group in
+            var ready: [Unit] = []
+            var running = 0
+            func next() -> Unit? {
+                if let unit = ready.popLast() { return unit }
+                return source.next()
+            }
+            while running < limit, let unit = next() {
+                group.addTask { try await body(unit) }
+                running += 1
+            }
+            while let more = try await group.next() {
+                running -= 1
+                try Task.checkCancellation()
+                if isStopping { continue }
+                // Reversed so that popLast() takes them in the order the unit gave them.
+                ready.append(contentsOf: more.reversed())
+                while running < limit, let unit = next() {
+                    group.addTask { try await body(unit) }
+                    running += 1
+                }
+            }
+        }
+    }
+
+    /// Runs one unit and returns the units it made ready.
+    func execute(_ unit: Unit, trees: [String: SpaceTree], scratch: URL) async throws -> [Unit] {
+        switch unit {
+        case .createSpace(let space):
+            try await createSpace(space)
+            guard let key = space.key, let target = try spaceTarget(space) else { return [] }
+            var units: [Unit] = []
+            if !(trees[key]?.children[""]?.isEmpty ?? true) {
+                units.append(.createChild(space: space, target: target, parent: nil, index: 0))
+            }
+            for post in try workspace.blogPosts(spaceKey: key) {
+                units.append(.createBlogPost(space: space, target: target, post: post))
+            }
+            return units
+        case .createChild(let space, let target, let parent, let index):
+            guard let key = space.key, let siblings = trees[key]?.children[parent ?? ""], index < siblings.count
+            else { return [] }
+            let page = siblings[index]
+            try await createPageOrPost(page, blogPost: false, space: space, target: target)
+            var units: [Unit] = [.pageWork(space: key, work: BodyWork(content: page, blogPost: false))]
+            if !(trees[key]?.children[page.id]?.isEmpty ?? true) {
+                units.append(.createChild(space: space, target: target, parent: page.id, index: 0))
+            }
+            if index + 1 < siblings.count {
+                units.append(.createChild(space: space, target: target, parent: parent, index: index + 1))
+            }
+            return units
+        case .createBlogPost(let space, let target, let post):
+            try await createPageOrPost(post, blogPost: true, space: space, target: target)
+            guard let key = space.key else { return [] }
+            return [.pageWork(space: key, work: BodyWork(content: post, blogPost: true))]
+        case .pageWork(let space, let work):
+            for file in try attachmentWork(content: work.content, blogPost: work.blogPost) {
+                try await upload(file, space: space, scratch: scratch)
+            }
+            guard !options.attachmentsOnly else { return [] }
+            try await addLabels(work, space: space)
+            // Comments follow the body: an inline comment is anchored in the body's text.
+            if try bodyReady(work, space: space) {
+                try await updateBody(work, space: space)
+                try await createComments(of: work, space: space)
+                try await setRestrictions(work, space: space)
+            }
+        case .finish(let space, let work):
+            let replays =
+                options.history == .all
+                ? try MigrationPlanner(workspace: workspace, options: options).versionReplays(of: work.content) : []
+            if replays.isEmpty {
+                try await updateBody(work, space: space)
+            } else {
+                try await replay(replays, of: work, space: space)
+            }
+            try await createComments(of: work, space: space)
+            try await setRestrictions(work, space: space)
+        case .permissions(let space):
+            try await grantSpacePermissions(space)
+        }
+        return []
+    }
+
+    /// Whether a page's body can be written now: it needs no `body.update`, or every page,
+    /// blog post and attachment it points at is written (or will not be in this run).
+    /// Version replays (`--history all`) always wait for the second stage.
+    func bodyReady(_ work: BodyWork, space: String) throws -> Bool {
+        guard options.history == .latest else { return false }
+        guard let entry = try ledger.entry(WriteKey(kind: .bodyUpdate, sourceId: work.content.id)),
+            entry.state == .planned
+        else { return true }
+        func pending(_ key: WriteKey) throws -> Bool {
+            guard let state = try ledger.entry(key)?.state else { return false }
+            return state == .planned || state == .inFlight
+        }
+        let storage = try workspace.body(contentID: work.content.id)?.body ?? ""
+        for reference in StorageReferences.scan(storage) {
+            guard
+                let sourceId = try workspace.contentID(
+                    spaceKey: reference.spaceKey ?? space, title: reference.title, blogPost: reference.blogPost)
+            else { continue }
+            if try pending(WriteKey(kind: reference.blogPost ? .blogPostCreate : .pageCreate, sourceId: sourceId)) {
+                return false
+            }
+            for filename in reference.attachments {
+                for attachment in try workspace.attachments(containerID: sourceId)
+                where attachment.isCurrent && attachment.title == filename {
+                    if try pending(WriteKey(kind: .attachmentUpload, sourceId: attachment.id)) { return false }
+                }
+            }
+        }
+        return true
+    }
+}
