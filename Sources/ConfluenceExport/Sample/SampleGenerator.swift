@@ -151,6 +151,44 @@ private final class SampleRun {
         "site-admins", "system-administrators", "atlassian-addons", "atlassian-addons-admin", "org-admins",
     ]
     static let groups = ["confluence-users", "confluence-administrators"] + adminGroups + ["engineering", "finance"]
+    /// The realistic profile's admin groups: the same structure without Atlassian's blocklisted names.
+    static let realisticAdminGroups = [
+        "wiki-admins", "wiki-operators", "integrations", "integrations-admin", "auditors",
+    ]
+    var groupNames: [String] {
+        adversarial
+            ? Self.groups
+            : ["confluence-users", "confluence-administrators"] + Self.realisticAdminGroups + [
+                "engineering", "finance",
+            ]
+    }
+    /// The domain of every ordinary sample address (not a placeholder domain, so identity
+    /// checks raise nothing on the realistic profile).
+    static let emailDomain = "sample-corp.net"
+
+    /// A user's email. Realistic: `name@sample-corp.net`, all valid and distinct.
+    /// Adversarial plants identity problems: malformed (every 7th), placeholder domain
+    /// (every 11th), the same address as the previous user in other letter case (every 9th),
+    /// and Gmail aliases (`name@gmail.com`, then `n.ame+wiki@gmail.com` for the next user).
+    func email(_ u: Int) -> (email: String, problem: (kind: String, detail: String)?) {
+        let name = userName(u)
+        guard adversarial, u > 0 else { return ("\(name)@\(Self.emailDomain)", nil) }
+        if u % 7 == 3 { return (u % 2 == 0 ? "\(name)-at-example.com" : "\(name)@", ("email.invalid", "syntax")) }
+        if u % 11 == 6 { return ("\(name)@example.com", ("email.invalid", "placeholder")) }
+        if u % 10 == 6 { return ("\(name)@gmail.com", nil) }
+        if u % 10 == 7, email(u - 1).email.hasSuffix("@gmail.com") {
+            let previous = userName(u - 1)
+            let dotted = String(previous.prefix(2)) + "." + String(previous.dropFirst(2))
+            return ("\(dotted)+wiki@gmail.com", ("email.duplicate", "gmail-alias"))
+        }
+        if u % 9 == 5, email(u - 1).problem == nil, !email(u - 1).email.hasSuffix("@gmail.com") {
+            return (email(u - 1).email.uppercased(), ("email.duplicate", "case"))
+        }
+        return ("\(name)@\(Self.emailDomain)", nil)
+    }
+
+    /// Adversarial: the last user is deactivated and created the first page of the first space.
+    func deactivated(_ u: Int) -> Bool { adversarial && u == userCount - 1 }
     static let labels = ["howto", "meeting-notes", "decision", "runbook", "archive", "kb", "faq", "team:alpha"]
 
     let userCount: Int
@@ -288,11 +326,13 @@ private final class SampleRun {
         for u in 0..<userCount {
             var random = SampleRandom(seed: options.seed, 1, UInt64(u))
             let name = userName(u)
-            // Every 7th email is invalid, every 9th duplicates the previous user's.
-            let email: String =
-                u % 7 == 3
-                ? (u % 2 == 0 ? "\(name)-at-example.com" : "\(name)@")
-                : u % 9 == 5 ? "user\(u - 1)@example.com" : "\(name)@example.com"
+            let (email, planted) = self.email(u)
+            if let planted {
+                try problem(planted.kind, "ConfluenceUserImpl", userKey(u), expect: "finding")
+            }
+            if deactivated(u) {
+                try problem("user.deactivated-owner", "ConfluenceUserImpl", userKey(u), expect: "finding")
+            }
             try object(
                 "ConfluenceUserImpl", "com.atlassian.confluence.user", id: "<![CDATA[\(userKey(u))]]>", key: "key",
                 text("name", name) + text("lowerName", name) + text("email", email))
@@ -300,14 +340,17 @@ private final class SampleRun {
                 "\(random.pick(["Ana", "Ben", "Chen", "Dana", "Eli", "Fatima", "Goran", "Hana"])) \(name.capitalized)"
             try object(
                 "InternalUser", "com.atlassian.crowd.model.user", id: "\(10_000 + u)",
-                text("name", name) + text("lowerName", name) + plain("active", u % 13 == 12 ? "false" : "true")
+                text("name", name) + text("lowerName", name) + plain("active", deactivated(u) ? "false" : "true")
                     + text("displayName", display) + text("emailAddress", email)
                     + ref("directory", "DirectoryImpl", 1))
             try object(
                 "PersonalInformation", "com.atlassian.confluence.user", id: "\(20_000 + u)",
                 userRef("user", u) + plain("version", 1))
         }
-        for (g, name) in Self.groups.enumerated() {
+        for (g, name) in groupNames.enumerated() {
+            if Self.adminGroups.contains(name) {
+                try problem("group.blocklisted", "InternalGroup", name, expect: "finding")
+            }
             try object(
                 "InternalGroup", "com.atlassian.crowd.model.group", id: "\(groupID(g))",
                 text("name", name) + text("lowerName", name) + plain("active", "true") + plain("local", "true")
@@ -331,7 +374,7 @@ private final class SampleRun {
         try member(3, 1)
         for (index, (type, group)) in [
             ("USECONFLUENCE", "confluence-users"), ("ADMINISTRATECONFLUENCE", "confluence-administrators"),
-            ("SYSTEMADMINISTRATOR", "system-administrators"), ("CREATESPACE", "confluence-users"),
+            ("SYSTEMADMINISTRATOR", groupNames[3]), ("CREATESPACE", "confluence-users"),
         ].enumerated() {
             try object(
                 "SpacePermission", "com.atlassian.confluence.security", id: "\(40_000 + index)",
@@ -434,7 +477,8 @@ private final class SampleRun {
         let spaceID = spaceBase(s)
         let title = pageTitle(s, p)
         let historyCount = options.history == 0 ? 0 : random.below(options.history + 1)
-        let creator = random.below(userCount)
+        let drawn = random.below(userCount)
+        let creator = adversarial && s == 0 && p == 0 ? userCount - 1 : drawn
         let created = date(&random)
         let parent: Int? = p == 0 ? nil : (p - 1) / 4
         let position = p == 0 ? nil : (p - 1) % 4

@@ -23,6 +23,7 @@ public struct FerryCommand: AsyncParsableCommand {
         subcommands: [
             DemoCommand.self,
             MigrateCommand.self,
+            UsersCommand.self,
             StatusCommand.self,
             VerifyCommand.self,
             ReportCommand.self,

@@ -39,10 +39,18 @@ public struct MigrateCommand: AsyncParsableCommand {
             state lives in the workspace. A space whose key already exists in the \
             target is left alone unless --into-existing is given.
 
+            --users applies a reviewed identity mapping (written by ferry users, which \
+            also records it in the workspace, so --users may be left out): users marked \
+            create are invited to the site, groups created and members added, and \
+            mentions, restrictions, space permissions and comment authorship resolve to \
+            the mapped Cloud accounts. Every row is checked first; a bad row is reported \
+            with its line and nothing is written.
+
             Example:
               ferry migrate --from site-export.zip --to twin --workspace ./ws
               ferry migrate --from site-export.zip --to twin --workspace ./ws --history all
               ferry migrate --from site-export.zip --to twin --workspace ./ws --attachments-only
+              ferry migrate --from site-export.zip --to twin --workspace ./ws --users mapping.csv
               FERRY_TARGET_EMAIL=me@corp.com FERRY_TARGET_TOKEN=... \\
                 ferry migrate --from site-export.zip --to https://corp.atlassian.net --workspace ./ws --spaces ENG,OPS
             """
@@ -82,6 +90,13 @@ public struct MigrateCommand: AsyncParsableCommand {
     )
     public var attachmentsOnly: Bool = false
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The reviewed identity mapping CSV (default: the one ferry users recorded in the workspace).",
+            valueName: "mapping.csv"))
+    public var users: String?
+
     @Flag(name: .long, help: "Write into target spaces whose key already exists.")
     public var intoExisting: Bool = false
 
@@ -105,7 +120,10 @@ public struct MigrateCommand: AsyncParsableCommand {
         let workspace = try Workspace.open(at: URL(fileURLWithPath: configuration.workspace.value))
         let export = try SourceStaging.stage(export: URL(fileURLWithPath: source), workspace: workspace, logger: logger)
         let selected = spaces.map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) }
-        let migrationOptions = MigrationOptions(
+        let mappingPath = users ?? IdentityRecord.read(workspace: workspace.folder)?.mapping
+        // Checked before anything is sent: a bad row stops the run with its line number.
+        let mapping = try mappingPath.map { try IdentityMappingFile.readMapping(URL(fileURLWithPath: $0)) }
+        var migrationOptions = MigrationOptions(
             spaces: selected, concurrency: configuration.concurrency.value,
             history: history == .all ? .all : .latest, intoExisting: intoExisting, onlyFailed: onlyFailed,
             attachmentsOnly: attachmentsOnly)
@@ -120,7 +138,20 @@ public struct MigrateCommand: AsyncParsableCommand {
             target: targetName, configuration: configuration, workspace: workspace.folder, logger: logger)
         try MigrationRecord(source: URL(fileURLWithPath: source).standardizedFileURL.path, target: targetName).write(
             workspace.folder)
-        let outcome: MigrationOutcome
+        var identity: IdentitySummary?
+        if let mapping {
+            do {
+                let application = try await IdentityApplier(
+                    client: connection.client, workspace: workspace.folder, logger: logger
+                ).apply(mapping, source: try SourceDirectory.load(from: workspace))
+                migrationOptions.identities = application.resolved
+                identity = IdentitySummary(application, mapping: mappingPath ?? "")
+            } catch {
+                await connection.close()
+                throw error
+            }
+        }
+        var outcome: MigrationOutcome
         do {
             outcome = try await Self.migrate(
                 workspace: workspace, export: export, connection: connection, options: migrationOptions, logger: logger
@@ -131,6 +162,7 @@ public struct MigrateCommand: AsyncParsableCommand {
             throw error
         }
         await connection.close()
+        outcome.identity = identity
         if json {
             try Console.printJSON(outcome)
         } else {
@@ -241,6 +273,8 @@ struct MigrationOutcome: Encodable {
     var failures: [Failure]
     /// Set for `--attachments-only`: the writes left pending are the later full run's.
     var attachmentsOnly = false
+    /// What applying the identity mapping did, when one was given.
+    var identity: IdentitySummary?
 
     func marking(attachmentsOnly value: Bool) -> MigrationOutcome {
         var copy = self
@@ -270,6 +304,7 @@ struct MigrationOutcome: Encodable {
                 + "\(responses429) answered 429, \(String(format: "%.1f", seconds)) s",
         ]
         for failure in failures { lines.append("  failed \(failure.key) (\(failure.space)): \(failure.error)") }
+        if let identity { lines += identity.lines }
         if attachmentsOnly {
             lines.append(
                 "Attachments pre-migrated: run ferry migrate without --attachments-only to complete the pages"
@@ -280,5 +315,51 @@ struct MigrationOutcome: Encodable {
         }
         lines.append("Workspace: \(workspace) (ferry status --workspace \(workspace))")
         return lines.joined(separator: "\n")
+    }
+}
+
+/// What `ferry migrate` did with the identity mapping.
+struct IdentitySummary: Encodable {
+    var mapping: String
+    var mapped: Int
+    var invited: [String]
+    var pendingInvites: [String]
+    var skippedUsers: [String]
+    var createdGroups: [String]
+    var mergedGroups: [String]
+    var membershipsAdded: Int
+    var manualAdminGroups: [String: [String]]
+
+    init(_ application: IdentityApplication, mapping: String) {
+        self.mapping = mapping
+        mapped = application.mapped
+        invited = application.invited
+        pendingInvites = application.pendingInvites
+        skippedUsers = application.skippedUsers.sorted()
+        createdGroups = application.createdGroups
+        mergedGroups = application.mergedGroups
+        membershipsAdded = application.membershipsAdded
+        manualAdminGroups = application.manualAdminGroups
+    }
+
+    var lines: [String] {
+        var lines = [
+            "Identity mapping \(mapping): \(mapped) users mapped, \(invited.count) invited, "
+                + "\(createdGroups.count) groups created, \(mergedGroups.count) merged, \(membershipsAdded) memberships added"
+        ]
+        if !pendingInvites.isEmpty {
+            lines.append("  invitations not complete yet (run again later): \(pendingInvites.joined(separator: ", "))")
+        }
+        if !skippedUsers.isEmpty {
+            lines.append(
+                "  skipped users (mentions stay plain text, listed in ferry report): \(skippedUsers.joined(separator: ", "))"
+            )
+        }
+        for (group, members) in manualAdminGroups.sorted(by: { $0.key < $1.key }) {
+            lines.append(
+                "  blocklisted group \(group) not created; re-add by hand: "
+                    + (members.isEmpty ? "no members" : members.joined(separator: ", ")))
+        }
+        return lines
     }
 }

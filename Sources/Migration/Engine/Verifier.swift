@@ -46,6 +46,7 @@ public struct Verifier: Sendable {
     ]
 
     public func verify() async throws -> VerificationReport {
+        let identities = ResolvedIdentities.read(workspace: workspace.folder)
         var report = VerificationReport()
         let ledger = workspace.ledger
         let scratch = workspace.folder.appendingPathComponent("scratch-verify")
@@ -134,7 +135,11 @@ public struct Verifier: Sendable {
                             "expected \(comments.count) top-level comments, found \(footer + inline)")
                     }
                 }
-                let groups = Set(try workspace.restrictions(contentID: content.id).compactMap(\.groupName))
+                // With an applied identity mapping, groups carry their Cloud names and skipped ones are absent.
+                let groups = Set(
+                    try workspace.restrictions(contentID: content.id).compactMap(\.groupName).compactMap { name in
+                        identities.map { $0.cloudGroup(name) } ?? name
+                    })
                 if !groups.isEmpty {
                     let found = Set(try await client.restrictions(contentId: targetId).flatMap(\.groupNames))
                     report.count("restrictions")
