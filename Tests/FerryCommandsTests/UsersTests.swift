@@ -77,6 +77,20 @@ struct UsersTests {
         #expect(clean.status == 0, "users failed: \(clean.stderr)")
         #expect(findings(try json(clean.stdout)).isEmpty, "realistic findings: \(clean.stdout.prefix(800))")
 
+        // Jira's user export: one person with another address there, one with the same.
+        let jira = directory.appendingPathComponent("jira-users.csv")
+        try
+            "User name,Full name,email,User status\nuser1,U One,u.one@elsewhere.org,Active\nuser2,U Two,user2@sample-corp.net,Active\n"
+            .write(to: jira, atomically: true, encoding: .utf8)
+        let drift = try FerryProcess.run([
+            "users", "--from", realistic.path, "--workspace", directory.appendingPathComponent("ws2").path, "--out",
+            directory.appendingPathComponent("mapping2.csv").path, "--jira-users", jira.path, "--json",
+        ])
+        #expect(drift.status == 0, "\(drift.stderr)")
+        let mismatches = findings(try json(drift.stdout))
+        #expect(mismatches.map { $0["category"] as? String ?? "" } == ["email.jira-mismatch"], "\(mismatches)")
+        #expect((mismatches.first?["title"] as? String ?? "").contains("u.one@elsewhere.org"))
+
         // The cascade of one space names the groups its permissions and restrictions pull in.
         let cascade = try FerryProcess.run([
             "users", "--from", realistic.path, "--workspace", directory.appendingPathComponent("ws2").path, "--out",
@@ -286,6 +300,17 @@ struct UsersTests {
             #expect(!(restriction["groups"] as? [String] ?? []).contains("engineering"))
         }
         #expect(restrictions.contains { ($0["groups"] as? [String] ?? []).contains("engineering-migrated") })
+
+        // Authorship: the ferry.source property of migrated pages names the mapped creator's account.
+        let creators = (state["properties"] ?? []).filter { $0["key"] as? String == "ferry.source" }.compactMap {
+            property -> String? in
+            if let value = property["value"] as? [String: Any] { return value["creatorAccountId"] as? String }
+            guard let text = property["value"] as? String,
+                let value = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
+            else { return nil }
+            return value["creatorAccountId"] as? String
+        }
+        #expect(!creators.isEmpty && creators.allSatisfy { accounts.contains($0) }, "\(creators)")
 
         // Mentions: at least one page body mentions a mapped account, and every mention is a site account.
         var mentions: [String] = []

@@ -324,6 +324,7 @@ struct IdentitySummary: Encodable {
     var mapped: Int
     var invited: [String]
     var pendingInvites: [String]
+    var hiddenAccounts: [String]
     var skippedUsers: [String]
     var createdGroups: [String]
     var mergedGroups: [String]
@@ -335,6 +336,7 @@ struct IdentitySummary: Encodable {
         mapped = application.mapped
         invited = application.invited
         pendingInvites = application.pendingInvites
+        hiddenAccounts = application.hiddenAccounts
         skippedUsers = application.skippedUsers.sorted()
         createdGroups = application.createdGroups
         mergedGroups = application.mergedGroups
@@ -349,6 +351,11 @@ struct IdentitySummary: Encodable {
         ]
         if !pendingInvites.isEmpty {
             lines.append("  invitations not complete yet (run again later): \(pendingInvites.joined(separator: ", "))")
+        }
+        if !hiddenAccounts.isEmpty {
+            lines.append(
+                "  already on the site but their email is hidden (map them by accountId): \(hiddenAccounts.joined(separator: ", "))"
+            )
         }
         if !skippedUsers.isEmpty {
             lines.append(

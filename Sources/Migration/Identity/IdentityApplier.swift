@@ -57,6 +57,9 @@ public struct IdentityApplication: Sendable, Codable, Equatable {
     /// Invited addresses whose account did not appear yet (Cloud invites asynchronously):
     /// their mentions stay text until a later run finds the account.
     public var pendingInvites: [String] = []
+    /// Addresses that already have site access but whose account Cloud does not show by
+    /// email (privacy settings): not invited again; map them by accountId in the CSV.
+    public var hiddenAccounts: [String] = []
     public var skippedUsers: [String] = []
     public var createdGroups: [String] = []
     public var mergedGroups: [String] = []
@@ -167,6 +170,18 @@ public struct IdentityApplier: Sendable {
         var toInvite: [String] = []
         for row in mapping.users where row.action == .create {
             if byMailbox[EmailAddress.mailboxKey(row.email)] == nil { toInvite.append(row.email) }
+        }
+        if !toInvite.isEmpty {
+            // An address can have access while its account hides the email: never invite it twice.
+            let access = try await client.siteAccess(emails: toInvite)
+            let without = Set(access.emailsWithoutAccess.map { $0.lowercased() })
+            result.hiddenAccounts = toInvite.filter { !without.contains($0.lowercased()) }
+            toInvite = toInvite.filter { without.contains($0.lowercased()) }
+            for email in result.hiddenAccounts {
+                logger.warning(
+                    "\(email) already has access to the site but Cloud hides its account's email; map it by accountId in the CSV"
+                )
+            }
         }
         if !toInvite.isEmpty {
             try await client.inviteUsers(emails: toInvite)
