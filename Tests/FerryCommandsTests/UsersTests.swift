@@ -330,5 +330,12 @@ struct UsersTests {
         }
         #expect(!mentions.isEmpty, "no mention resolved")
         #expect(mentions.allSatisfy { accounts.contains($0) }, "\(mentions)")
+
+        // Mentions of skipped users stayed text and are reported in the migration report's notes.
+        let reportFolder = directory.appendingPathComponent("report")
+        let report = try FerryProcess.run(["report", "--workspace", workspace, "--out", reportFolder.path])
+        #expect(report.status == 0, "\(report.stderr)")
+        let notes = try String(contentsOf: reportFolder.appendingPathComponent("notes.csv"), encoding: .utf8)
+        #expect(notes.contains("mention.user-skipped"), "\(notes.prefix(1500))")
     }
 }
