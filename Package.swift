@@ -100,9 +100,21 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "ConfluenceDataCenter",
+            dependencies: [
+                "FerryModel",
+                "Transport",
+                "Workspace",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "Twins",
             dependencies: [
                 "FerryModel",
+                "Workspace",
                 "StorageFormat",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -122,6 +134,7 @@ let package = Package(
                 "StorageFormat",
                 "Transport",
                 "ConfluenceCloud",
+                "ConfluenceDataCenter",
                 "Twins",
                 "Migration",
                 "Reports",
