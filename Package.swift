@@ -209,6 +209,15 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "DataCenterTests",
+            dependencies: [
+                "ConfluenceDataCenter", "ConfluenceExport", "Twins", "Workspace", "Transport", "FerryModel",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "StorageFormatTests",
             dependencies: ["StorageFormat", "FerryModel"],
             swiftSettings: strictSettings

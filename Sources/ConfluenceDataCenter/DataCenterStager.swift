@@ -87,6 +87,10 @@ public struct DataCenterStager: Sendable {
             rows.append(account)
         }
         result.users = users.count
+        // JSON-RPC names users by username: staged permissions carry the user key, as exports do.
+        let keysByName = Dictionary(
+            users.compactMap { user in user.username.flatMap { name in user.userKey.map { (name, $0) } } },
+            uniquingKeysWith: { first, _ in first })
         let groups = try await client.groups()
         result.groups = groups.count
         for group in groups {
@@ -130,7 +134,8 @@ public struct DataCenterStager: Sendable {
                 spaceRows.append(
                     StagedSpacePermission(
                         id: "\(spaceID):perm:\(index)", spaceID: spaceID, type: grant.type,
-                        groupName: grant.groupName, userKey: grant.userKey, userName: grant.userName,
+                        groupName: grant.groupName,
+                        userKey: grant.userKey ?? grant.userName.flatMap { keysByName[$0] }, userName: grant.userName,
                         allUsers: nil, xmlBytes: 0))
             }
             try write(spaceRows)

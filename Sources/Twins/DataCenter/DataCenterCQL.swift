@@ -30,7 +30,9 @@ struct DCCQL: Sendable {
             }
             let field = match.1.lowercased()
             let op = match.2.trimmingCharacters(in: .whitespaces).lowercased()
-            let values = Self.values(String(match.3))
+            guard let values = Self.values(String(match.3)) else {
+                throw APIFailure.badRequest("Could not parse cql : \(text) (the twin supports clauses joined by 'and')")
+            }
             switch (field, op) {
             case ("space", "="), ("space", "in"): query.spaces = Set(values)
             case ("type", "="), ("type", "in"): query.types = Set(values)
@@ -47,12 +49,26 @@ struct DCCQL: Sendable {
         return query
     }
 
-    static func values(_ text: String) -> [String] {
+    /// The values of a clause: one value, or `(a, b)`; each a bare word or wholly quoted.
+    static func values(_ text: String) -> [String]? {
         var body = text.trimmingCharacters(in: .whitespaces)
         if body.hasPrefix("("), body.hasSuffix(")") { body = String(body.dropFirst().dropLast()) }
-        return body.split(separator: ",").map {
-            $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))
+        var values: [String] = []
+        for item in body.split(separator: ",") {
+            let value = item.trimmingCharacters(in: .whitespaces)
+            if let quote = value.first, quote == "\"" || quote == "'" {
+                guard value.count >= 2, value.last == quote, !value.dropFirst().dropLast().contains(quote) else {
+                    return nil
+                }
+                values.append(String(value.dropFirst().dropLast()))
+            } else {
+                guard !value.isEmpty, !value.contains(" "), !value.contains("\""), !value.contains("'") else {
+                    return nil
+                }
+                values.append(value)
+            }
         }
+        return values.isEmpty ? nil : values
     }
 
     func apply(to items: [DCContentItem]) -> [DCContentItem] {
