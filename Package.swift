@@ -105,6 +105,7 @@ let package = Package(
                 "FerryModel",
                 "Transport",
                 "Workspace",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],

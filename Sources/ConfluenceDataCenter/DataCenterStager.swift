@@ -180,7 +180,7 @@ public struct DataCenterStager: Sendable {
         }
     }
 
-    private static func insert(_ row: any StagedRow, _ writer: StagingWriter) throws {
+    static func insert(_ row: any StagedRow, _ writer: StagingWriter) throws {
         func open<Row: StagedRow>(_ row: Row) throws { try writer.insert(row) }
         try open(row)
     }
@@ -198,7 +198,7 @@ public struct DataCenterStager: Sendable {
     }
 
     /// Fetches the details of a batch with at most `concurrency` requests in flight.
-    private func details(_ batch: [DCContent], className: String, spaceID: String) async throws -> [Bundle] {
+    func details(_ batch: [DCContent], className: String, spaceID: String) async throws -> [Bundle] {
         try await withThrowingTaskGroup(of: (Int, Bundle).self) { group in
             var bundles = [Bundle?](repeating: nil, count: batch.count)
             var next = 0

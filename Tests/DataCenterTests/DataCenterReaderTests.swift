@@ -198,4 +198,43 @@ struct DataCenterReaderTests {
         }
         try await client.transport.shutdown()
     }
+
+    @Test("a changed page is restaged in place: old rows removed, the new version's rows written")
+    func restageChangedPage() async throws {
+        let fixture = try await TwinFixture.start(version: 9, spaces: 1, pages: 6, attachments: 2)
+        defer { Task { await fixture.stop() } }
+        let client = try fixture.client()
+        let workspace = try fixture.newWorkspace("restage")
+        let stager = DataCenterStager(client: client, workspace: workspace, spaceKeys: ["SP1"])
+        _ = try await stager.run()
+        guard let page = try workspace.pages(spaceKey: "SP1").last else {
+            Issue.record("no page staged")
+            return
+        }
+        let commentsBefore = try workspace.comments(containerID: page.id).count
+        #expect(
+            try await fixture.admin(
+                "PUT", "/__twin/pages/\(page.id)", json: ["title": "Restaged", "body": "<p>v-next</p>"]
+            ).0
+                == 200)
+        #expect(
+            try await fixture.admin("POST", "/__twin/pages/\(page.id)/comments", json: ["body": "<p>c</p>"]).0 == 201)
+        guard
+            let changed = try await client.content(id: page.id, expand: "ancestors,version,history,space,body.storage")
+        else {
+            Issue.record("the page is gone")
+            return
+        }
+        try stager.removeStaged(contentIDs: [page.id])
+        #expect(try workspace.body(contentID: page.id) == nil)
+        let spaceID = try workspace.spaces().first?.id ?? ""
+        let staged = try await stager.stage([changed], className: "Page", spaceID: spaceID)
+        #expect(staged.contents == 1 && staged.comments == commentsBefore + 1)
+        try workspace.resolveStaging(expectAttachmentFiles: true)
+        let after = try workspace.pages(spaceKey: "SP1").first { $0.id == page.id }
+        #expect(after?.title == "Restaged" && after?.version == (page.version ?? 0) + 1)
+        #expect(try workspace.body(contentID: page.id)?.body == "<p>v-next</p>")
+        #expect(try workspace.comments(containerID: page.id).count == commentsBefore + 1)
+        try await client.transport.shutdown()
+    }
 }

@@ -198,24 +198,26 @@ extension DataCenterTwin {
                 throw APIFailure.notFound("No current page with id \(id).")
             }
             let author = adminKey(state)
-            if var existing = state.attachments.values.first(where: { $0.containerID == id && $0.title == filename }) {
+            if var existing = state.attachments(of: id).first(where: { $0.title == filename }) {
                 existing.versions.append(
                     DCAttachmentVersion(
                         number: (existing.versions.last?.number ?? 0) + 1, when: Date(), byKey: author,
                         comment: comment,
                         size: Int64(bytes.count), source: .bytes(bytes)))
                 if let type = file.contentType { existing.mediaType = type }
-                state.attachments[existing.id] = existing
+                state.add(existing)
                 return existing.id
             }
             let newID = state.allocateID()
-            state.attachments[newID] = DCAttachment(
-                id: newID, containerID: id, title: filename, mediaType: file.contentType ?? "application/octet-stream",
-                versions: [
-                    DCAttachmentVersion(
-                        number: 1, when: Date(), byKey: author, comment: comment, size: Int64(bytes.count),
-                        source: .bytes(bytes))
-                ])
+            state.add(
+                DCAttachment(
+                    id: newID, containerID: id, title: filename,
+                    mediaType: file.contentType ?? "application/octet-stream",
+                    versions: [
+                        DCAttachmentVersion(
+                            number: 1, when: Date(), byKey: author, comment: comment, size: Int64(bytes.count),
+                            source: .bytes(bytes))
+                    ]))
             return newID
         }
         let json = state.withLock { state in
@@ -240,11 +242,14 @@ extension DataCenterTwin {
             let newID = state.allocateID()
             let now = Date()
             let inline = body["inline"]?.bool ?? false
-            state.comments[newID] = DCComment(
-                id: newID, containerID: id, parentID: parent, inline: inline, resolved: body["resolved"]?.bool ?? false,
-                markerRef: inline ? (body["markerRef"]?.string ?? UUID().uuidString.lowercased()) : nil,
-                selection: body["selection"]?.string, created: now, creatorKey: adminKey(state), version: 1, when: now,
-                body: storage)
+            state.add(
+                DCComment(
+                    id: newID, containerID: id, parentID: parent, inline: inline,
+                    resolved: body["resolved"]?.bool ?? false,
+                    markerRef: inline ? (body["markerRef"]?.string ?? UUID().uuidString.lowercased()) : nil,
+                    selection: body["selection"]?.string, created: now, creatorKey: adminKey(state), version: 1,
+                    when: now,
+                    body: storage))
             return newID
         }
         let json = state.withLock { state in

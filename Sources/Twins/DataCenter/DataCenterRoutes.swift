@@ -291,8 +291,8 @@ extension DataCenterTwin {
         let filename = request.query("filename")
         let items: [JSONValue]? = state.withLock { state in
             guard state.content[id] != nil else { return nil }
-            return state.attachments.values.filter { $0.containerID == id && (filename == nil || $0.title == filename) }
-                .sorted { $0.id < $1.id }.map { self.attachmentJSON($0, state, request.base) }
+            return state.attachments(of: id).filter { filename == nil || $0.title == filename }
+                .map { self.attachmentJSON($0, state, request.base) }
         }
         guard let items else { throw APIFailure.notFound("No content found with id : ContentId{id=\(id)}") }
         return try Self.paged(items, request, defaultLimit: 50, maxLimit: 200)
@@ -305,14 +305,14 @@ extension DataCenterTwin {
         let expand = Self.expand(request)
         let items: [JSONValue]? = state.withLock { state in
             guard state.content[id] != nil else { return nil }
-            return state.comments.values.filter { comment in
-                guard comment.containerID == id, depthAll || comment.parentID == nil else { return false }
+            return state.comments(of: id).filter { comment in
+                guard depthAll || comment.parentID == nil else { return false }
                 if locations.isEmpty { return true }
                 if comment.inline {
                     return locations.contains("inline") || (comment.resolved && locations.contains("resolved"))
                 }
                 return locations.contains("footer")
-            }.sorted { $0.id < $1.id }.map { self.commentJSON($0, state, expand, request.base) }
+            }.map { self.commentJSON($0, state, expand, request.base) }
         }
         guard let items else { throw APIFailure.notFound("No content found with id : ContentId{id=\(id)}") }
         return try Self.paged(items, request)

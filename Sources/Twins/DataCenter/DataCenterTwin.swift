@@ -161,11 +161,9 @@ public final class DataCenterTwin: Sendable {
         }
         let filename = segments[3]
         let found: (DCAttachmentVersion, String)? = state.withLock { state in
-            guard
-                let attachment = state.attachments.values.first(where: {
-                    $0.containerID == pageID && $0.title == filename
-                })
-            else { return nil }
+            guard let attachment = state.attachments(of: pageID).first(where: { $0.title == filename }) else {
+                return nil
+            }
             let wanted = request.query("version").flatMap(Int.init)
             guard
                 let version = wanted.map({ number in attachment.versions.first { $0.number == number } })

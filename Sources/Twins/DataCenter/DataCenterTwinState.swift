@@ -135,6 +135,9 @@ struct DCTwinState: Sendable {
     var memberships: [String: [String]] = [:]
     var audit: [DCAuditRecord] = []
     var apps: [DCApp] = []
+    /// Attachment and comment ids per page or blog post, so a listing never scans them all.
+    var attachmentsByContainer: [Int: [Int]] = [:]
+    var commentsByContainer: [Int: [Int]] = [:]
     var nextID = 1
     var nextLabelID = 1
 
@@ -149,6 +152,26 @@ struct DCTwinState: Sendable {
     }
 
     func user(name: String) -> DCUser? { users.first { $0.username == name } }
+
+    mutating func add(_ attachment: DCAttachment) {
+        if attachments[attachment.id] == nil {
+            attachmentsByContainer[attachment.containerID, default: []].append(attachment.id)
+        }
+        attachments[attachment.id] = attachment
+    }
+
+    mutating func add(_ comment: DCComment) {
+        if comments[comment.id] == nil { commentsByContainer[comment.containerID, default: []].append(comment.id) }
+        comments[comment.id] = comment
+    }
+
+    func attachments(of container: Int) -> [DCAttachment] {
+        (attachmentsByContainer[container] ?? []).sorted().compactMap { attachments[$0] }
+    }
+
+    func comments(of container: Int) -> [DCComment] {
+        (commentsByContainer[container] ?? []).sorted().compactMap { comments[$0] }
+    }
 }
 
 /// Parses the dates the twin meets: export (`2013-10-14 16:05:52.000`) and ISO 8601.
@@ -271,11 +294,13 @@ extension DCTwinState {
                     guard let commentID = intID(comment.id) else { continue }
                     let properties = try Self.properties(workspace, contentID: comment.id)
                     let when = DCDates.parse(comment.created) ?? created
-                    state.comments[commentID] = DCComment(
-                        id: commentID, containerID: id, parentID: intID(comment.parentID), inline: comment.inline,
-                        resolved: properties["status"] == "resolved", markerRef: properties["inline-marker-ref"],
-                        selection: properties["inline-original-selection"], created: when, creatorKey: comment.creator,
-                        version: 1, when: when, body: try workspace.body(contentID: comment.id)?.body ?? "")
+                    state.add(
+                        DCComment(
+                            id: commentID, containerID: id, parentID: intID(comment.parentID), inline: comment.inline,
+                            resolved: properties["status"] == "resolved", markerRef: properties["inline-marker-ref"],
+                            selection: properties["inline-original-selection"], created: when,
+                            creatorKey: comment.creator,
+                            version: 1, when: when, body: try workspace.body(contentID: comment.id)?.body ?? ""))
                 }
                 var grouped: [String: [Workspace.AttachmentInfo]] = [:]
                 for attachment in try workspace.attachments(containerID: info.id) {
@@ -292,9 +317,10 @@ extension DCTwinState {
                             size: revision.fileSize ?? 0, source: .export(path: path))
                     }
                     guard !versions.isEmpty else { continue }
-                    state.attachments[attachmentID] = DCAttachment(
-                        id: attachmentID, containerID: id, title: current.title ?? "attachment-\(head)",
-                        mediaType: current.mediaType ?? "application/octet-stream", versions: versions)
+                    state.add(
+                        DCAttachment(
+                            id: attachmentID, containerID: id, title: current.title ?? "attachment-\(head)",
+                            mediaType: current.mediaType ?? "application/octet-stream", versions: versions))
                 }
             }
         }
