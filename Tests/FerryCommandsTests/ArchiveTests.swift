@@ -293,7 +293,7 @@ struct ArchiveTests {
             "archive", "--from", "https://wiki.example.com", "--workspace", directory.appendingPathComponent("ws").path,
         ])
         #expect(live.status != 0)
-        #expect(live.stderr.contains("XML export"))
+        #expect(live.stderr.contains("FERRY_SOURCE_TOKEN"), "\(live.stderr)")
     }
 
     @Test(
@@ -379,6 +379,54 @@ struct ArchiveTests {
         let global = try Self.csv(archive.appendingPathComponent("permissions/global-permissions.csv"))
         #expect(global.first?["subject_type"] == "anonymous")
         #expect(global.first?["USECONFLUENCE"] == "yes")
+    }
+
+    @Test("from the Data Center twin: audit records, installed apps, permission matrices and blocklisted admins")
+    func fromDataCenterTwin() async throws {
+        let directory = try makeTemporaryDirectory("ferry-archive-dc")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let site = directory.appendingPathComponent("site")
+        let sample = try FerryProcess.run([
+            "sample", "--out", site.path, "--spaces", "2", "--pages", "16", "--attachments", "4", "--plant-archive",
+        ])
+        #expect(sample.status == 0, "sample failed: \(sample.stderr)")
+        let planted =
+            try Self.jsonFile(site.appendingPathComponent("manifest.json"))["archive"] as? [String: Any] ?? [:]
+        let dc = try DataCenterTwinProcess.start(export: site, version: 9)
+        defer { dc.stop() }
+        let archive = directory.appendingPathComponent("archive")
+        let run = try FerryProcess.run(
+            [
+                "archive", "--from", dc.url, "--workspace", directory.appendingPathComponent("ws").path, "--out",
+                archive.path, "--json",
+            ], environment: ["FERRY_SOURCE_TOKEN": "twin-token"])
+        #expect(run.status == 0, "archive from the DC twin failed: \(run.stdout)\n\(run.stderr)")
+        #expect(!run.stdout.contains("twin-token") && !run.stderr.contains("twin-token"))
+
+        // Every audit record the twin serves at /rest/api/audit, with its author and the range.
+        let audit = try Self.csv(archive.appendingPathComponent("audit/audit-log.csv"))
+        #expect(audit.count == (planted["auditRecords"] as? [Any])?.count)
+        #expect(audit.allSatisfy { !($0["author"] ?? "").isEmpty && !($0["date"] ?? "").isEmpty })
+        #expect(Set(audit.map { $0["summary"] ?? "" }).contains("App installed"))
+        let range = try Self.jsonFile(archive.appendingPathComponent("audit/range.json"))
+        #expect((range["from"] as? String ?? "z") <= (range["to"] as? String ?? ""))
+
+        // Installed apps from the plugin manager (bundled system apps left out).
+        let installed = try Self.csv(archive.appendingPathComponent("apps/installed-apps.csv"))
+        let gliffy = installed.first { $0["app_key"] == "com.gliffy.integration.confluence" }
+        #expect(gliffy?["evidence"]?.contains("plugin manager") == true, "\(installed)")
+        #expect(gliffy?["cloud_version"] == "yes")
+        #expect(
+            !installed.contains { $0["app_key"] == "com.atlassian.confluence.plugins.confluence-create-content-plugin" }
+        )
+
+        // Permissions and the blocklisted admin groups, from the REST API.
+        let space = try Self.csv(archive.appendingPathComponent("permissions/space-permissions.csv"))
+        #expect(Set(space.map { $0["space"] ?? "" }) == ["SP1", "SP2"])
+        let readd = try Self.csv(archive.appendingPathComponent("admins/readd-by-hand.csv"))
+        #expect(Set(readd.map { $0["username"] ?? "" }).isSuperset(of: ["admin"]), "\(readd)")
+        let check = try FerryProcess.run(["archive", "--check", archive.path])
+        #expect(check.status == 0, "\(check.stdout)")
     }
 
     // MARK: real exports

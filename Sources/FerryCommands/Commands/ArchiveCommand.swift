@@ -31,27 +31,36 @@ public struct ArchiveCommand: AsyncParsableCommand {
             each "not migrated" row to its archive file. `ferry archive --check DIR` \
             re-verifies an archive and exits 1 naming each problem.
 
-            SOURCE is a Confluence XML export (zip, folder or entities.xml), staged into \
-            --workspace (reused when it was already staged from the same export). The \
+            SOURCE is a Confluence XML export (zip, folder or entities.xml) or a live \
+            Data Center site URL (credentials from FERRY_SOURCE_TOKEN, or \
+            FERRY_SOURCE_USER and FERRY_SOURCE_PASSWORD), staged into --workspace \
+            (reused when it was already staged from the same source). From a live site \
+            the audit log comes from /rest/api/audit and the installed apps (with \
+            versions) from the plugin manager; drafts, settings records, avatars and \
+            emoticons are only in an XML export. The \
             identity mapping (--identity-mapping, or identity-mapping.csv in the \
             workspace) names the Cloud account for each avatar and admin.
 
             Example:
               ferry archive --from site-export.zip --workspace ./ws
               ferry archive --from site-export.zip --workspace ./ws --out /cold/ferry-archive --zip
+              FERRY_SOURCE_TOKEN=… ferry archive --from https://wiki.corp.example --workspace ./ws
               ferry archive --check /cold/ferry-archive
             """
     )
 
     @OptionGroup public var global: GlobalOptions
+    @OptionGroup public var options: ConfigurationOptions
 
     @Option(
         name: .customLong("from"),
-        help: ArgumentHelp("The source: a Confluence XML export (zip, folder or entities.xml).", valueName: "source"))
+        help: ArgumentHelp(
+            "The source: a Confluence XML export (zip, folder or entities.xml) or a Data Center site URL.",
+            valueName: "source"))
     public var source: String?
 
-    @Option(name: .long, help: ArgumentHelp("The workspace folder.", valueName: "dir"))
-    public var workspace: String = FerryConfiguration.defaultWorkspace
+    @Flag(name: .long, help: "Allow a plain-http Data Center site that is not on this machine (credentials in clear).")
+    public var allowInsecureHttp: Bool = false
 
     @Option(
         name: .long, help: ArgumentHelp("Where to write the archive (default: <workspace>/archive).", valueName: "dir"))
@@ -106,17 +115,30 @@ public struct ArchiveCommand: AsyncParsableCommand {
 
     public func run() async throws {
         let logger = global.makeLogger()
+        let configuration = try options.load(source: source, logger: logger)
+        let workspaceURL = URL(fileURLWithPath: configuration.workspace.value)
         if let check {
-            try runCheck(URL(fileURLWithPath: check))
+            try runCheck(URL(fileURLWithPath: check), workspace: workspaceURL)
             return
         }
         guard let source else { return }
-        if let url = URL(string: source), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https" {
-            throw ArchiveSourceError.liveSourceUnavailable(source)
-        }
-        let workspaceURL = URL(fileURLWithPath: workspace)
         let store = try Workspace.open(at: workspaceURL)
-        let package = try SourceStaging.stage(export: URL(fileURLWithPath: source), workspace: store, logger: logger)
+        let package: ExportPackage
+        if DataCenterSource.isSite(source) {
+            let client = try DataCenterSource.client(
+                site: source, configuration: configuration, rate: 20, concurrency: 4,
+                allowInsecureHTTP: allowInsecureHttp, logger: logger)
+            do {
+                package = try await DataCenterSource.stage(
+                    client: client, workspace: store, spaces: nil, concurrency: 4, history: false, logger: logger)
+            } catch {
+                try? await client.transport.shutdown()
+                throw error
+            }
+            try? await client.transport.shutdown()
+        } else {
+            package = try SourceStaging.stage(export: URL(fileURLWithPath: source), workspace: store, logger: logger)
+        }
         var accounts: [String: String] = [:]
         let mappingURL =
             identityMapping.map { URL(fileURLWithPath: $0) }
@@ -169,9 +191,9 @@ public struct ArchiveCommand: AsyncParsableCommand {
         Console.print("Open index.html; check later with: ferry archive --check \(folder.path)")
     }
 
-    func runCheck(_ folder: URL) throws {
+    func runCheck(_ folder: URL, workspace: URL) throws {
         // Compare with the root the workspace recorded, when it recorded this folder.
-        let record = ArchiveRecord.read(workspace: URL(fileURLWithPath: workspace))
+        let record = ArchiveRecord.read(workspace: workspace)
         let expectedRoot = record?.path == folder.standardizedFileURL.path ? record?.root : nil
         let manifest = try ArchiveManifest.read(from: folder)
         let problems = try ArchiveManifest.check(folder: folder, expectedRoot: expectedRoot)
@@ -188,20 +210,5 @@ public struct ArchiveCommand: AsyncParsableCommand {
             for problem in problems { Console.print("  \(problem)") }
         }
         if !problems.isEmpty { throw ExitCode(1) }
-    }
-}
-
-enum ArchiveSourceError: FerryError {
-    case liveSourceUnavailable(String)
-
-    var summary: String {
-        switch self {
-        case .liveSourceUnavailable(let url):
-            "ferry archive reads a Confluence XML export, and \(url) is a live site address"
-        }
-    }
-
-    var remedy: String? {
-        "export the site (Administration → Backup & Restore, or Space tools → Export → XML) and give that file as --from"
     }
 }

@@ -11,6 +11,7 @@ extension ArchiveRun {
     /// Classes another section archives.
     static let archivedElsewhere: Set<String> = [
         "AuditRecord", "AuditRecordImpl", "AuditEntity", "ConfluenceBandanaRecord", "Attachment:PersonalInformation",
+        "InstalledApp",
     ]
 
     // MARK: global settings
@@ -189,7 +190,19 @@ extension ArchiveRun {
                 String(name.dropFirst("ao.data.version.".count)), version: version,
                 "app data (Active Objects) in the export")
         }
-        // 2. App content (custom content) and app settings records, by plugin key.
+        // 2. Apps the plugin manager reported (a live Data Center source), bundled system apps left out.
+        try database.read { db in
+            let rows = try Row.fetchCursor(
+                db, sql: "SELECT id, properties FROM staged_other_objects WHERE class = 'InstalledApp' ORDER BY id")
+            while let row = try rows.next() {
+                let properties = Self.properties(row["properties"])
+                guard properties["userInstalled"] as? Bool != false else { continue }
+                note(
+                    row["id"] as String, name: properties["name"] as? String, version: properties["version"] as? String,
+                    "installed (the site's plugin manager)")
+            }
+        }
+        // 3. App content (custom content) and app settings records, by plugin key.
         let customRows = try csv(
             "apps/custom-content.csv", ["app_key", "plugin_module", "content_id", "title", "space", "created"])
         try database.read { db in
@@ -224,7 +237,7 @@ extension ArchiveRun {
             }
         }
         try customRows.close()
-        // 3. Macros used on current pages, by app.
+        // 4. Macros used on current pages, by app.
         let usage = try csv(
             "apps/macro-usage.csv", ["app", "app_key", "macro", "space", "page_id", "page_title", "uses"])
         var macroPages: [String: Set<String>] = [:]
@@ -258,7 +271,7 @@ extension ArchiveRun {
             }
         }
         try usage.close()
-        // 4. App content stored as attachments, copied.
+        // 5. App content stored as attachments, copied.
         try makeFolder("apps/attachments")
         let files = try csv(
             "apps/app-attachments.csv",
@@ -306,7 +319,7 @@ extension ArchiveRun {
             }
         }
         try files.close()
-        // 5. The export's plugin-data folder (Active Objects backup), copied as is.
+        // 6. The export's plugin-data folder (Active Objects backup), copied as is.
         var pluginFiles = 0
         if let package = builder.package {
             for file in try package.files(under: "plugin-data/") {

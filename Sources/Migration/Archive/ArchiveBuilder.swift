@@ -237,6 +237,18 @@ final class ArchiveRun {
         return nil
     }
 
+    /// An audit date as the export writes it (`2026-01-02 10:00:00.000`); the REST API's epoch
+    /// milliseconds are turned into the same form (UTC) so one range covers both.
+    static func auditDate(_ value: Any?) -> String {
+        if let text = value as? String { return text }
+        guard let number = value as? NSNumber else { return "" }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss.SSS"
+        return formatter.string(from: Date(timeIntervalSince1970: number.doubleValue / 1000))
+    }
+
     /// `value`, or JSON null.
     static func orNull(_ value: String?) -> Any {
         if let value { return value }
@@ -386,9 +398,15 @@ final class ArchiveRun {
                 let id: String = row["id"]
                 let json: String = (row["properties"] as String?) ?? "{}"
                 let properties = Self.properties(json)
-                let date = Self.value(properties, "creationDate") ?? Self.value(properties, "timestamp") ?? ""
-                let author = person(Self.value(properties, "author") ?? Self.value(properties, "authorName"))
-                let authorName = author?.username ?? Self.value(properties, "author") ?? ""
+                let date = Self.auditDate(properties["creationDate"] ?? properties["timestamp"])
+                // An export references the author by key; the REST audit API gives an object with the user key.
+                let authorObject = properties["author"] as? [String: Any]
+                let author = person(
+                    Self.value(properties, "author") ?? (authorObject?["userKey"] as? String)
+                        ?? (authorObject?["username"] as? String) ?? Self.value(properties, "authorName"))
+                let authorName =
+                    author?.username ?? (authorObject?["username"] as? String)
+                    ?? (authorObject?["displayName"] as? String) ?? Self.value(properties, "author") ?? ""
                 lines.write(
                     Data(
                         "{\"class\":\(EntityJSON.quote(row["class"] as String)),\"id\":\(EntityJSON.quote(id)),\"author\":\(EntityJSON.quote(authorName)),\"properties\":\(json)}\n"
