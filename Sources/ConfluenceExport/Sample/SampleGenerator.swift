@@ -29,6 +29,8 @@ public struct SampleGenerator {
         public var sections = 6
         /// The largest attachment file, in bytes.
         public var maxAttachmentBytes = 256 * 1024
+        /// Plant the extra items `ferry archive` must find (see SampleArchivePlants.swift).
+        public var plantArchive = false
 
         public init() {}
     }
@@ -133,7 +135,7 @@ struct ExpectedCounts {
 }
 
 /// One generation run: the writers, counters and id scheme.
-private final class SampleRun {
+final class SampleRun {
     let options: SampleGenerator.Options
     let root: URL
     let progress: ((Int64) -> Void)?
@@ -288,6 +290,7 @@ private final class SampleRun {
         var expected: [ExpectedCounts] = []
         for s in 0..<options.spaces { expected.append(try writeSpace(s)) }
         if adversarial { try writeOrphans() }
+        if options.plantArchive { try writeArchivePlants(expected: &expected) }
         try out.write("</hibernate-generic>\n")
         try out.flush()
         progress?(out.count - reported)
@@ -301,7 +304,7 @@ private final class SampleRun {
                 backupAttachments=true
                 defaultUsersGroup=confluence-users
 
-                """
+                """ + archiveDescriptorLines
             try Data(descriptor.utf8).write(to: root.appendingPathComponent("exportDescriptor.properties"))
         } else {
             try problem("missing-descriptor", "exportDescriptor.properties", "-", expect: "warned")
@@ -919,8 +922,10 @@ private final class SampleRun {
         totalsJSON.removeLast()
         totalsJSON +=
             ",\"spaces\":\(expected.count),\"users\":\(userCount),\"groups\":\(Self.groups.count),\"globalPermissions\":4"
-            + ",\"unmigratable\":{\"AuditRecord\":3,\"ConfluenceBandanaRecord\":3,\"DirectoryImpl\":1,"
-            + "\"PersonalInformation\":\(userCount),\"Attachment:PersonalInformation\":1}}"
+            + ",\"unmigratable\":{\"AuditRecord\":\(3 + (archiveUnmigratable["AuditRecord"] ?? 0)),"
+            + "\"ConfluenceBandanaRecord\":\(3 + (archiveUnmigratable["ConfluenceBandanaRecord"] ?? 0)),"
+            + "\"DirectoryImpl\":1,\"PersonalInformation\":\(userCount),"
+            + "\"Attachment:PersonalInformation\":\(1 + (archiveUnmigratable["Attachment:PersonalInformation"] ?? 0))}}"
         let macros = macroCounts.sorted { ($0.value.count, $1.key) > ($1.value.count, $0.key) }
             .map { "{\"name\":\"\($0.key)\",\"count\":\($0.value.count),\"pages\":\($0.value.pages)}" }
         try writer.write(
@@ -932,6 +937,7 @@ private final class SampleRun {
             "expected":{"totals":\(totalsJSON),
             "spaces":[\(expected.map(\.json).joined(separator: ",\n"))],
             "macros":[\(macros.joined(separator: ","))]},
+            "archive":\(archiveManifestJSON),
             "problems":[
             """)
         // Stream the planted problems from the side file, one per line.

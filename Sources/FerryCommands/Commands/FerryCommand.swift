@@ -27,6 +27,7 @@ public struct FerryCommand: AsyncParsableCommand {
             StatusCommand.self,
             VerifyCommand.self,
             ReportCommand.self,
+            ArchiveCommand.self,
             WipeCommand.self,
             ConfigCommand.self,
             InspectCommand.self,

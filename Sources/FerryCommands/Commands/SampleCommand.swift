@@ -20,7 +20,11 @@ public struct SampleCommand: AsyncParsableCommand {
             expand, status, Jira and toc macros, task lists, layouts, images, links to \
             pages, users and attachments, emoticons, dates and inline comment markers. \
             It also plants what Cloud cannot take: global settings, audit records, \
-            avatars, custom emoticons and app data.
+            avatars, custom emoticons and app data. --plant-archive adds more of \
+            those for `ferry archive` (more audit records and avatars, custom emoticons \
+            with images, look-and-feel and app settings, installed-app versions, and a \
+            page using draw.io, Gliffy and Team Calendars macros with its diagram files); \
+            the manifest's "archive" section lists every item ferry archive must hold.
 
             --profile adversarial adds the damage real exports carry: control \
             characters and invalid UTF-8 in bodies and titles, a text node over 10 MB, \
@@ -36,6 +40,7 @@ public struct SampleCommand: AsyncParsableCommand {
               ferry sample --out site.zip
               ferry sample --out big-site/ --spaces 20 --pages 200000 --attachments 50000 --seed 7
               ferry sample --out broken.zip --profile adversarial
+              ferry sample --out site/ --plant-archive
             """
     )
 
@@ -67,6 +72,9 @@ public struct SampleCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: ArgumentHelp("The largest attachment file in bytes.", valueName: "bytes"))
     public var maxAttachmentBytes: Int = 256 * 1024
+
+    @Flag(name: .long, help: "Plant more of what Cloud cannot take, for ferry archive (listed in the manifest).")
+    public var plantArchive: Bool = false
 
     @Flag(name: .long, help: "Print what was written as JSON.")
     public var json: Bool = false
@@ -104,6 +112,7 @@ public struct SampleCommand: AsyncParsableCommand {
         options.profile = SampleGenerator.Profile(rawValue: profile) ?? .realistic
         options.sections = sections
         options.maxAttachmentBytes = maxAttachmentBytes
+        options.plantArchive = plantArchive
         let progress = ProgressReporter(phase: "writing entities.xml (MiB)")
         var generator = SampleGenerator(options: options)
         generator.progress = { bytes in progress.advance(items: Int(bytes >> 20), bytes: bytes) }
