@@ -23,6 +23,8 @@ public struct FerryCommand: AsyncParsableCommand {
         subcommands: [
             DemoCommand.self,
             MigrateCommand.self,
+            SyncCommand.self,
+            CutoverCommand.self,
             StatusCommand.self,
             VerifyCommand.self,
             ReportCommand.self,

@@ -305,10 +305,10 @@ extension Migrator {
                 version = current.version.number
                 title = current.title
             }
-            _ = try await client.updateContent(
+            let updated = try await client.updateContent(
                 id: pageId, title: title, body: .adf(document.jsonString), version: (version ?? 1) + 1,
                 message: message, blogPost: item.blogPost)
-            return (pageId, nil)
+            return (pageId, String(updated.version.number))
         }
     }
 
@@ -546,39 +546,46 @@ extension Migrator {
                 guard let pageId = try self.targetId(kind, item.content.id) else {
                     throw SkipWrite(reason: "its page or blog post was not migrated")
                 }
-                let restrictions = try self.workspace.restrictions(contentID: item.content.id)
-                var byOperation: [String: (groups: [String], users: [String])] = [:]
-                for restriction in restrictions {
-                    let operation = restriction.type?.lowercased() == "edit" ? "update" : "read"
-                    if let group = restriction.groupName {
-                        byOperation[operation, default: ([], [])].groups.append(group)
-                    }
-                    if let user = restriction.userKey ?? restriction.userName {
-                        byOperation[operation, default: ([], [])].users.append(user)
-                    }
-                }
-                let unmapped = Set(byOperation.values.flatMap(\.users)).sorted()
-                if !unmapped.isEmpty {
-                    // Never widen access: people Ferry cannot name in Cloud yet are replaced by
-                    // the migrating account, so the page stays at least as closed as in the source.
-                    let me = try await self.client.currentUser().accountId
-                    for operation in byOperation.keys where !(byOperation[operation]?.users.isEmpty ?? true) {
-                        byOperation[operation]?.users = [me]
-                    }
-                    try self.ledger.note(
-                        spaceKey: key, sourceId: item.content.id, kind: "degraded", code: "restriction.user-unmapped",
-                        message:
-                            "users \(unmapped.joined(separator: ", ")) have no Cloud account in the identity mapping yet; "
-                            + "the page is restricted to the migrating account until the mapping is applied")
-                }
-                try await self.client.setRestrictions(
-                    contentId: pageId,
-                    byOperation.sorted { $0.key < $1.key }.map {
-                        CloudRestriction(operation: $0.key, userAccountIds: $0.value.users, groupNames: $0.value.groups)
-                    })
+                try await self.writeRestrictions(contentID: item.content.id, pageId: pageId, space: key)
                 return (pageId, nil)
             }
         }
+    }
+
+    /// Replaces the restrictions of `pageId` with the source's current ones for `contentID`
+    /// (none clears them). Users without a Cloud account yet are replaced by the migrating
+    /// account, so a page never ends up more open than in the source.
+    func writeRestrictions(contentID: String, pageId: String, space key: String) async throws {
+        let restrictions = try workspace.restrictions(contentID: contentID)
+        var byOperation: [String: (groups: [String], users: [String])] = [:]
+        for restriction in restrictions {
+            let operation = restriction.type?.lowercased() == "edit" ? "update" : "read"
+            if let group = restriction.groupName {
+                byOperation[operation, default: ([], [])].groups.append(group)
+            }
+            if let user = restriction.userKey ?? restriction.userName {
+                byOperation[operation, default: ([], [])].users.append(user)
+            }
+        }
+        let unmapped = Set(byOperation.values.flatMap(\.users)).sorted()
+        if !unmapped.isEmpty {
+            // Never widen access: people Ferry cannot name in Cloud yet are replaced by
+            // the migrating account, so the page stays at least as closed as in the source.
+            let me = try await client.currentUser().accountId
+            for operation in byOperation.keys where !(byOperation[operation]?.users.isEmpty ?? true) {
+                byOperation[operation]?.users = [me]
+            }
+            try ledger.note(
+                spaceKey: key, sourceId: contentID, kind: "degraded", code: "restriction.user-unmapped",
+                message:
+                    "users \(unmapped.joined(separator: ", ")) have no Cloud account in the identity mapping yet; "
+                    + "the page is restricted to the migrating account until the mapping is applied")
+        }
+        try await client.setRestrictions(
+            contentId: pageId,
+            byOperation.sorted { $0.key < $1.key }.map {
+                CloudRestriction(operation: $0.key, userAccountIds: $0.value.users, groupNames: $0.value.groups)
+            })
     }
 
     // MARK: space permissions
