@@ -163,7 +163,7 @@ struct SyncTests {
         loop.executableURL = FerryProcess.executable
         loop.arguments = ["sync", "--workspace", workspace, "--until-cutover", "--interval", "1s", "--json"]
         let output = directory.appendingPathComponent("loop.out")
-        FileManager.default.createFile(atPath: output.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         loop.standardOutput = try FileHandle(forWritingTo: output)
         loop.standardError = FileHandle.nullDevice
         try loop.run()
