@@ -100,9 +100,22 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "ConfluenceDataCenter",
+            dependencies: [
+                "FerryModel",
+                "Transport",
+                "Workspace",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "Twins",
             dependencies: [
                 "FerryModel",
+                "Workspace",
                 "StorageFormat",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -122,6 +135,7 @@ let package = Package(
                 "StorageFormat",
                 "Transport",
                 "ConfluenceCloud",
+                "ConfluenceDataCenter",
                 "Twins",
                 "Migration",
                 "Reports",
@@ -192,6 +206,15 @@ let package = Package(
             dependencies: [
                 "ConfluenceExport", "Workspace", "FerryModel", "FerryCommands", "ferry",
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "DataCenterTests",
+            dependencies: [
+                "ConfluenceDataCenter", "ConfluenceExport", "Twins", "Workspace", "Transport", "FerryModel",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),

@@ -74,6 +74,13 @@ public struct ExportPackage: Sendable {
             warnings: [missingDescriptorWarning(url)])
     }
 
+    /// A folder holding only `attachments/<container>/<attachment>/<version>` files: where
+    /// a migration from a live Data Center site keeps the files it downloaded, so the
+    /// transfer and verification read them exactly as they read an export's.
+    public static func attachmentFolder(_ url: URL) -> ExportPackage {
+        ExportPackage(location: url, layout: .folder(url), descriptor: nil, entitiesSize: 0, warnings: [])
+    }
+
     private static func missingDescriptorWarning(_ url: URL) -> String {
         "\(url.lastPathComponent) has no exportDescriptor.properties; the export type and space are inferred from entities.xml"
     }

@@ -1,4 +1,5 @@
 public import ArgumentParser
+import ConfluenceDataCenter
 import ConfluenceExport
 import FerryModel
 import Foundation
@@ -10,7 +11,7 @@ import Workspace
 public struct MigrateCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "migrate",
-        abstract: "Migrate an XML export into Confluence Cloud (or a twin), resumably.",
+        abstract: "Migrate an XML export or a live Data Center site into Confluence Cloud (or a twin), resumably.",
         discussion: """
             Stages the export into the workspace (once), plans every target write, and \
             runs them in dependency order with a fixed number of concurrent writers: \
@@ -34,6 +35,17 @@ public struct MigrateCommand: AsyncParsableCommand {
             bulk of the bytes; the later full run completes the pages and uploads no \
             attachment again.
 
+            --from is an export, or the URL of a live Data Center/Server site \
+            (https://wiki.corp.com, with its context path if it has one). Ferry then reads \
+            the site through its REST API into the workspace (once; later runs reuse it) \
+            and migrates it exactly as it would an export. It sends at most --source-rate \
+            requests per second (default 20) with at most --source-concurrency in flight \
+            (default 4), so production is never overloaded. Credentials come from \
+            FERRY_SOURCE_TOKEN (a personal access token), or FERRY_SOURCE_USER with \
+            FERRY_SOURCE_PASSWORD, or token_file under [source] in ferry.toml; never from \
+            the command line. Plain http:// is refused except for 127.0.0.1/localhost (a \
+            twin) unless --allow-insecure-http is given.
+
             TARGET is a Cloud site URL (credentials from FERRY_TARGET_EMAIL and \
             FERRY_TARGET_TOKEN), a twin URL, or 'twin' for an in-process twin whose \
             state lives in the workspace. A space whose key already exists in the \
@@ -43,6 +55,7 @@ public struct MigrateCommand: AsyncParsableCommand {
               ferry migrate --from site-export.zip --to twin --workspace ./ws
               ferry migrate --from site-export.zip --to twin --workspace ./ws --history all
               ferry migrate --from site-export.zip --to twin --workspace ./ws --attachments-only
+              FERRY_SOURCE_TOKEN=... ferry migrate --from https://wiki.corp.com --spaces ENG --to twin --workspace ./ws
               FERRY_TARGET_EMAIL=me@corp.com FERRY_TARGET_TOKEN=... \\
                 ferry migrate --from site-export.zip --to https://corp.atlassian.net --workspace ./ws --spaces ENG,OPS
             """
@@ -53,8 +66,25 @@ public struct MigrateCommand: AsyncParsableCommand {
 
     @Option(
         name: .customLong("from"),
-        help: ArgumentHelp("The XML export: a .zip, a folder or an entities.xml.", valueName: "export"))
+        help: ArgumentHelp(
+            "The XML export (a .zip, a folder or an entities.xml), or a Data Center site URL.",
+            valueName: "export|url"))
     public var source: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Requests per second sent to a Data Center source (at most).", valueName: "n"))
+    public var sourceRate: Double = 20
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Requests in flight to a Data Center source (at most).", valueName: "n"))
+    public var sourceConcurrency: Int = 4
+
+    @Flag(
+        name: .long,
+        help: "Allow a plain http:// Data Center URL that is not on this machine (credentials travel unencrypted).")
+    public var allowInsecureHttp: Bool = false
 
     @Option(
         name: .customLong("to"), help: ArgumentHelp("A Cloud site URL, a twin URL, or 'twin'.", valueName: "target"))
@@ -96,6 +126,15 @@ public struct MigrateCommand: AsyncParsableCommand {
 
     public init() {}
 
+    public func validate() throws {
+        guard sourceRate > 0, sourceRate <= 10_000 else {
+            throw ValidationError("--source-rate must be between 0 and 10000.")
+        }
+        guard (1...64).contains(sourceConcurrency) else {
+            throw ValidationError("--source-concurrency must be between 1 and 64.")
+        }
+    }
+
     public func run() async throws {
         let logger = global.makeLogger()
         let configuration = try options.load(source: source, target: target, logger: logger)
@@ -103,8 +142,27 @@ public struct MigrateCommand: AsyncParsableCommand {
             throw ValidationError("give the export with --from (or source.location in ferry.toml)")
         }
         let workspace = try Workspace.open(at: URL(fileURLWithPath: configuration.workspace.value))
-        let export = try SourceStaging.stage(export: URL(fileURLWithPath: source), workspace: workspace, logger: logger)
         let selected = spaces.map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) }
+        let export: ExportPackage
+        let recordedSource: String
+        if DataCenterSource.isSite(source) {
+            let client = try DataCenterSource.client(
+                site: source, configuration: configuration, rate: sourceRate, concurrency: sourceConcurrency,
+                allowInsecureHTTP: allowInsecureHttp, logger: logger)
+            do {
+                export = try await DataCenterSource.stage(
+                    client: client, workspace: workspace, spaces: selected.map { $0.sorted() },
+                    concurrency: sourceConcurrency, history: history == .all, logger: logger)
+            } catch {
+                try? await client.transport.shutdown()
+                throw error
+            }
+            try? await client.transport.shutdown()
+            recordedSource = client.site
+        } else {
+            export = try SourceStaging.stage(export: URL(fileURLWithPath: source), workspace: workspace, logger: logger)
+            recordedSource = URL(fileURLWithPath: source).standardizedFileURL.path
+        }
         let migrationOptions = MigrationOptions(
             spaces: selected, concurrency: configuration.concurrency.value,
             history: history == .all ? .all : .latest, intoExisting: intoExisting, onlyFailed: onlyFailed,
@@ -118,8 +176,7 @@ public struct MigrateCommand: AsyncParsableCommand {
         }
         let connection = try await TargetConnection.open(
             target: targetName, configuration: configuration, workspace: workspace.folder, logger: logger)
-        try MigrationRecord(source: URL(fileURLWithPath: source).standardizedFileURL.path, target: targetName).write(
-            workspace.folder)
+        try MigrationRecord(source: recordedSource, target: targetName).write(workspace.folder)
         let outcome: MigrationOutcome
         do {
             outcome = try await Self.migrate(

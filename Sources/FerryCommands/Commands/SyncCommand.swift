@@ -14,7 +14,8 @@ public struct SyncCommand: AsyncParsableCommand {
         abstract: "Carry what changed in the source since the migration over to Cloud (one pass, or until cut-over).",
         discussion: """
             Users keep working during a migration. A sync pass reads the source again \
-            (the export the workspace was migrated from, or a newer export given with \
+            (the Data Center site the workspace was migrated from, through REST and \
+            within --source-rate; or the export, or a newer export given with \
             --from), compares every page and blog post with what Ferry last wrote to \
             Cloud, and writes the differences through the same crash-safe ledger as \
             ferry migrate: new pages, blog posts, comments and attachments first, then \
@@ -44,6 +45,7 @@ public struct SyncCommand: AsyncParsableCommand {
               ferry sync --workspace ./ws
               ferry sync --workspace ./ws --from nightly-export.zip --json
               ferry sync --workspace ./ws --until-cutover --interval 15m
+              FERRY_SOURCE_TOKEN=... ferry sync --workspace ./ws   # a workspace migrated from https://dc...
             """
     )
 
@@ -53,9 +55,15 @@ public struct SyncCommand: AsyncParsableCommand {
     @Option(
         name: .customLong("from"),
         help: ArgumentHelp(
-            "A newer XML export of the same site (default: the source the workspace was migrated from).",
+            "A newer XML export of the same site, or the Data Center URL (default: the source the workspace was migrated from).",
             valueName: "export"))
     public var source: String?
+
+    @Option(name: .long, help: "Most requests per second toward a Data Center source.")
+    public var sourceRate: Double = 20
+
+    @Option(name: .long, help: "Most requests in flight toward a Data Center source.")
+    public var sourceConcurrency: Int = 4
 
     @Flag(name: .long, help: "Apply a pass even when a space loses at least 20 pages and 80% of its content.")
     public var allowMassDelete: Bool = false
@@ -76,6 +84,9 @@ public struct SyncCommand: AsyncParsableCommand {
     public init() {}
 
     public func validate() throws {
+        guard sourceRate > 0, (1...64).contains(sourceConcurrency) else {
+            throw ValidationError("--source-rate must be above 0 and --source-concurrency between 1 and 64")
+        }
         guard SyncRunner.seconds(interval) != nil else {
             throw ValidationError("--interval '\(interval)' is not a duration; use for example 30s, 10m or 1h")
         }
@@ -85,11 +96,13 @@ public struct SyncCommand: AsyncParsableCommand {
         let logger = global.makeLogger()
         let configuration = try options.load(logger: logger)
         let workspace = try Workspace.open(at: URL(fileURLWithPath: configuration.workspace.value))
-        let runner = SyncRunner(
+        var runner = SyncRunner(
             workspace: workspace, configuration: configuration, source: source,
             options: SyncOptions(
                 allowMassDelete: allowMassDelete, sourceWins: sourceWins, concurrency: configuration.concurrency.value),
             logger: logger)
+        runner.sourceRate = sourceRate
+        runner.sourceConcurrency = sourceConcurrency
         guard untilCutover else {
             let outcome = try await runner.pass()
             try print(outcome)

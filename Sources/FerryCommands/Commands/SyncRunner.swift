@@ -1,3 +1,4 @@
+import ConfluenceDataCenter
 import ConfluenceExport
 import FerryModel
 import Foundation
@@ -14,6 +15,9 @@ struct SyncRunner {
     let source: String?
     let options: SyncOptions
     let logger: Logger
+    /// Requests per second and in flight toward a Data Center source.
+    var sourceRate: Double = 20
+    var sourceConcurrency: Int = 4
 
     static let cutoverRequestedKey = "cutover_requested"
     static let cutoverAtKey = "cutover_at"
@@ -27,12 +31,30 @@ struct SyncRunner {
         guard let record = MigrationRecord.read(workspace.folder) else {
             throw SyncError.notMigrated(workspace: workspace.folder.path)
         }
-        let path = source.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? record.source
+        let path =
+            source.map { DataCenterSource.isSite($0) ? $0 : URL(fileURLWithPath: $0).standardizedFileURL.path }
+            ?? record.source
         // The baseline comes from the staging the migration used: take it before restaging.
         try Syncer.takeBaseline(workspace)
         let (pass, resumed) = try inventory.beginPass()
         let export: ExportPackage
-        if resumed, path == record.source, try inventory.meta(Self.stagedPassKey) == String(pass.number) {
+        let staged = resumed && path == record.source && (try inventory.meta(Self.stagedPassKey)) == String(pass.number)
+        if DataCenterSource.isSite(path) {
+            // A live Data Center site: read the migrated spaces again through REST.
+            if staged {
+                export = ExportPackage.attachmentFolder(
+                    workspace.folder.appendingPathComponent(DataCenterStager.filesFolderName))
+            } else {
+                let client = try DataCenterSource.client(
+                    site: path, configuration: configuration, rate: sourceRate, concurrency: sourceConcurrency,
+                    allowInsecureHTTP: false, logger: logger)
+                let keys = try inventory.spaceKeys()
+                export = try await DataCenterSource.stage(
+                    client: client, workspace: workspace, spaces: keys.isEmpty ? nil : keys,
+                    concurrency: sourceConcurrency, history: false, logger: logger, restage: true)
+                try inventory.setMeta(Self.stagedPassKey, String(pass.number))
+            }
+        } else if staged {
             export = try ExportPackage.open(URL(fileURLWithPath: path))
         } else {
             export = try SourceStaging.stage(

@@ -1,4 +1,5 @@
 public import ArgumentParser
+import ConfluenceDataCenter
 import ConfluenceExport
 import FerryModel
 import Foundation
@@ -50,7 +51,10 @@ public struct VerifyCommand: AsyncParsableCommand {
             throw ValidationError(
                 "\(workspace.folder.path) holds no migration; run ferry migrate with this --workspace first")
         }
-        let export = try ExportPackage.open(URL(fileURLWithPath: record.source))
+        let export =
+            DataCenterSource.isSite(record.source)
+            ? ExportPackage.attachmentFolder(workspace.folder.appendingPathComponent(DataCenterStager.filesFolderName))
+            : try ExportPackage.open(URL(fileURLWithPath: record.source))
         let connection = try await TargetConnection.open(
             target: target ?? record.target, configuration: configuration, workspace: workspace.folder, logger: logger)
         let selected = spaces.map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) }
