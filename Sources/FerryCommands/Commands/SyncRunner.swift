@@ -38,7 +38,8 @@ struct SyncRunner {
         try Syncer.takeBaseline(workspace)
         let (pass, resumed) = try inventory.beginPass()
         let export: ExportPackage
-        let staged = resumed && path == record.source && (try inventory.meta(Self.stagedPassKey)) == String(pass.number)
+        let stagedPass = try inventory.meta(Self.stagedPassKey)
+        let staged = resumed && path == record.source && stagedPass == String(pass.number)
         if DataCenterSource.isSite(path) {
             // A live Data Center site: read the migrated spaces again through REST.
             if staged {
@@ -49,9 +50,15 @@ struct SyncRunner {
                     site: path, configuration: configuration, rate: sourceRate, concurrency: sourceConcurrency,
                     allowInsecureHTTP: false, logger: logger)
                 let keys = try inventory.spaceKeys()
-                export = try await DataCenterSource.stage(
-                    client: client, workspace: workspace, spaces: keys.isEmpty ? nil : keys,
-                    concurrency: sourceConcurrency, history: false, logger: logger, restage: true)
+                do {
+                    export = try await DataCenterSource.stage(
+                        client: client, workspace: workspace, spaces: keys.isEmpty ? nil : keys,
+                        concurrency: sourceConcurrency, history: false, logger: logger, restage: true)
+                } catch {
+                    try? await client.transport.shutdown()
+                    throw error
+                }
+                try? await client.transport.shutdown()
                 try inventory.setMeta(Self.stagedPassKey, String(pass.number))
             }
         } else if staged {
