@@ -26,6 +26,9 @@ public final class Workspace: Sendable {
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             var configuration = Configuration()
+            // Another ferry process may hold the write lock for a moment (a sync loop and
+            // `ferry cutover`, `ferry status` during a run): wait rather than fail.
+            configuration.busyMode = .timeout(30)
             configuration.prepareDatabase { db in
                 try db.execute(sql: "PRAGMA page_size = 16384")
                 try db.execute(sql: "PRAGMA cache_size = -16000")
@@ -49,6 +52,7 @@ public final class Workspace: Sendable {
             for statement in StagingSchema.statements { try db.execute(sql: statement) }
         }
         Ledger.registerMigrations(&migrator)
+        SyncInventory.registerMigrations(&migrator)
         return migrator
     }
 

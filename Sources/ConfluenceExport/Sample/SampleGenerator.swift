@@ -32,6 +32,9 @@ public struct SampleGenerator {
         /// Plant the extra items `ferry archive` must find (see SampleArchivePlants.swift).
         public var plantArchive = false
 
+        /// Changes to make to the generated site (a later export of it); see ``SampleMutation``.
+        public var mutation: SampleMutation?
+
         public init() {}
     }
 
@@ -461,11 +464,17 @@ final class SampleRun {
         expected.spacePermissions = permissions.count
 
         let attachments = attachmentsIn(s)
-        for p in 0..<pages {
+        let vanished = options.mutation?.vanishSpaces.contains(key) ?? false
+        for p in 0..<(vanished ? 1 : pages) {
             try writePage(s: s, p: p, pages: pages, attachments: attachments, expected: &expected)
         }
+        if let mutation = options.mutation, !vanished {
+            for p in pages..<(pages + mutation.newPages) {
+                try writePage(s: s, p: p, pages: pages, attachments: attachments, expected: &expected)
+            }
+        }
         // Blog posts: one per ten pages, at least one.
-        for b in 0..<max(1, pages / 10) {
+        for b in 0..<(vanished ? 0 : max(1, pages / 10)) {
             try writeBlogPost(s: s, b: b, expected: &expected)
         }
         return expected
@@ -478,13 +487,20 @@ final class SampleRun {
         var random = SampleRandom(seed: options.seed, UInt64(s) &+ 100, UInt64(p))
         let id = pageID(s, p)
         let spaceID = spaceBase(s)
-        let title = pageTitle(s, p)
+        let change = options.mutation?.kind(page: p, pages: pages)
+        if change == .delete { return }
+        let isNew = p >= pages
+        let title = pageTitle(s, p) + (change == .rename ? " (renamed)" : "")
         let historyCount = options.history == 0 ? 0 : random.below(options.history + 1)
         let drawn = random.below(userCount)
         let creator = adversarial && s == 0 && p == 0 ? userCount - 1 : drawn
         let created = date(&random)
-        let parent: Int? = p == 0 ? nil : (p - 1) / 4
-        let position = p == 0 ? nil : (p - 1) % 4
+        var parent: Int? = p == 0 ? nil : (p - 1) / 4
+        var position = p == 0 ? nil : (p - 1) % 4
+        if change == .move, let mutation = options.mutation {
+            parent = mutation.movedParent(page: p)
+            position = 1000 + p
+        }
         let attachmentRange =
             firstAttachment(
                 p, pages: pages, attachments: attachments)..<firstAttachment(
@@ -501,6 +517,10 @@ final class SampleRun {
             userKeys: [userKey(random.below(userCount))], inlineMarker: marker, sections: sections)
         var macros: [String: Int] = [:]
         var pageBody = SampleBodies.page(context, random: &random, macros: &macros)
+        if change == .edit || change == .rename {
+            pageBody += "<p>Edited in the source after the migration: \(SampleBodies.xml(title)).</p>"
+        }
+        if isNew { pageBody += "<p>Created in the source after the migration.</p>" }
         // Adversarial: one huge body (over 10 MB) in the first space.
         if adversarial, s == 0, p == min(3, pages - 1) {
             let paragraph = "<p>" + String(repeating: "Huge body text for the tokenizer. ", count: 30) + "</p>"
@@ -532,11 +552,14 @@ final class SampleRun {
             titleText += "\u{8}"
             try problem("control-characters", "Page", "\(id)", count: 1, expect: "repaired")
         }
+        let versionBump = change == .edit || change == .rename ? 1 : 0
+        let modified = (change != nil || isNew) ? (options.mutation?.modified ?? created) : created
         var headProperties =
-            text("title", titleText) + text("lowerTitle", title.lowercased()) + plain("version", historyCount + 1)
+            text("title", titleText) + text("lowerTitle", title.lowercased())
+            + plain("version", historyCount + 1 + versionBump)
             + text("contentStatus", "current") + ref("space", "Space", spaceID) + userRef("creator", creator)
             + plain("creationDate", created) + userRef("lastModifier", creator)
-            + plain("lastModificationDate", created) + text("versionComment", historyCount > 0 ? "Updated" : "")
+            + plain("lastModificationDate", modified) + text("versionComment", historyCount > 0 ? "Updated" : "")
         if let parent {
             if adversarial, p % 60 == 29 {
                 headProperties += ref("parent", "Page", spaceBase(s) + 999_000_000)
@@ -622,10 +645,27 @@ final class SampleRun {
             expected.storageBodies += 1
         }
 
+        if change == .comment {
+            let commentID = id + 230
+            let properties =
+                ref("containerContent", "Page", id) + text("contentStatus", "current") + plain("version", 1)
+                + userRef("creator", creator) + plain("creationDate", modified)
+            try emit {
+                try self.object("Comment", "com.atlassian.confluence.pages", id: "\(commentID)", properties)
+                try self.body(
+                    commentID + 50, owner: commentID, ownerClass: "Comment",
+                    "<p>A comment added after the migration.</p>")
+            }
+            expected.comments += 1
+            expected.footerComments += 1
+            expected.storageBodies += 1
+        }
+
         // Attachments with versions and files.
         for (offset, a) in attachmentRange.enumerated() {
             try writeAttachment(
-                s: s, a: a, pageID: id, slot: offset, missingFile: adversarial && a % 17 == 5, expected: &expected)
+                s: s, a: a, pageID: id, slot: offset, missingFile: adversarial && a % 17 == 5,
+                extraVersion: change == .attachmentVersion && offset == 0, expected: &expected)
         }
 
         // Labels.
@@ -642,8 +682,32 @@ final class SampleRun {
             expected.labels += 1
         }
 
+        if change == .label {
+            let label = (p + 1) % Self.labels.count
+            try emit {
+                try self.object(
+                    "Labelling", "com.atlassian.confluence.labels", id: "\(id + 350)",
+                    self.ref("label", "Label", self.labelID(label)) + self.ref("content", "Page", id)
+                        + self.text("labelableType", "CONTENT") + self.userRef("owningUser", creator))
+            }
+            expected.labels += 1
+        }
+        if change == .restrict, p % 10 != 9 {
+            try emit {
+                try self.object(
+                    "ContentPermissionSet", "com.atlassian.confluence.security", id: "\(id + 420)",
+                    self.text("type", "View") + self.ref("owningContent", "Page", id))
+                try self.object(
+                    "ContentPermission", "com.atlassian.confluence.security", id: "\(id + 421)",
+                    self.text("type", "View") + self.text("groupName", "engineering")
+                        + self.ref("owningSet", "ContentPermissionSet", id + 420))
+            }
+            expected.restrictions += 1
+        }
+
         // Restrictions: view on every 10th page (a user and a group), edit on every 15th.
-        if p % 10 == 9 {
+        // A mutation's restriction change lifts the view restriction of such a page.
+        if p % 10 == 9, change != .restrict {
             try emit {
                 try self.object(
                     "ContentPermissionSet", "com.atlassian.confluence.security", id: "\(id + 400)",
@@ -747,12 +811,14 @@ final class SampleRun {
     }
 
     func writeAttachment(
-        s: Int, a: Int, pageID: Int64, slot: Int, missingFile: Bool, expected: inout ExpectedCounts
+        s: Int, a: Int, pageID: Int64, slot: Int, missingFile: Bool, extraVersion: Bool = false,
+        expected: inout ExpectedCounts
     )
         throws
     {
         var random = SampleRandom(seed: options.seed, UInt64(s) &+ 300, UInt64(a))
-        let versions = 1 + (options.history == 0 ? 0 : random.below(min(options.history, 3) + 1))
+        let versions =
+            1 + (options.history == 0 ? 0 : random.below(min(options.history, 3) + 1)) + (extraVersion ? 1 : 0)
         let headID = pageID + 700 + Int64(slot) * 10
         let name = attachmentName(s, a)
         let mediaTypes = [

@@ -24,6 +24,8 @@ public struct FerryCommand: AsyncParsableCommand {
             DemoCommand.self,
             MigrateCommand.self,
             UsersCommand.self,
+            SyncCommand.self,
+            CutoverCommand.self,
             StatusCommand.self,
             VerifyCommand.self,
             ReportCommand.self,

@@ -308,10 +308,10 @@ extension Migrator {
                 version = current.version.number
                 title = current.title
             }
-            _ = try await client.updateContent(
+            let updated = try await client.updateContent(
                 id: pageId, title: title, body: .adf(document.jsonString), version: (version ?? 1) + 1,
                 message: message, blogPost: item.blogPost)
-            return (pageId, nil)
+            return (pageId, String(updated.version.number))
         }
     }
 
@@ -587,79 +587,86 @@ extension Migrator {
                 guard let pageId = try self.targetId(kind, item.content.id) else {
                     throw SkipWrite(reason: "its page or blog post was not migrated")
                 }
-                let restrictions = try self.workspace.restrictions(contentID: item.content.id)
-                var byOperation: [String: (groups: [String], users: [String])] = [:]
-                var unmappedUsers: Set<String> = []
-                var droppedGroups: [String] = []
-                let identities = self.options.identities
-                for restriction in restrictions {
-                    let operation = restriction.type?.lowercased() == "edit" ? "update" : "read"
-                    if let group = restriction.groupName {
-                        if let identities {
-                            if let cloud = identities.cloudGroup(group) {
-                                byOperation[operation, default: ([], [])].groups.append(cloud)
-                            } else {
-                                // Keep the operation listed, so an emptied one is noticed below.
-                                byOperation[operation, default: ([], [])].groups += []
-                                droppedGroups.append(group)
-                            }
-                        } else {
-                            byOperation[operation, default: ([], [])].groups.append(group)
-                        }
-                    }
-                    if let user = restriction.userKey ?? restriction.userName {
-                        if let account = identities?.accountId(user) {
-                            byOperation[operation, default: ([], [])].users.append(account)
-                        } else {
-                            // Keep the operation listed, so an emptied one is noticed below.
-                            byOperation[operation, default: ([], [])].users += []
-                            unmappedUsers.insert(user)
-                        }
-                    }
-                }
-                if !droppedGroups.isEmpty {
-                    try self.ledger.note(
-                        spaceKey: key, sourceId: item.content.id, kind: "degraded", code: "restriction.group-unmapped",
-                        message: "groups \(Set(droppedGroups).sorted().joined(separator: ", ")) are not migrated "
-                            + "(skipped or blocklisted in the identity mapping) and were left out of the page's restrictions"
-                    )
-                }
-                let unmapped = unmappedUsers.sorted()
-                // Never widen access: an operation whose subjects were all dropped, or that names
-                // people Ferry cannot name in Cloud, keeps the migrating account.
-                let emptied = byOperation.filter { $0.value.users.isEmpty && $0.value.groups.isEmpty }.map(\.key)
-                if !emptied.isEmpty {
-                    let me = try await self.client.currentUser().accountId
-                    for operation in emptied { byOperation[operation]?.users = [me] }
-                }
-                if !unmapped.isEmpty {
-                    // Never widen access: people Ferry cannot name in Cloud yet are replaced by
-                    // the migrating account, so the page stays at least as closed as in the source.
-                    let me = try await self.client.currentUser().accountId
-                    for restriction in restrictions {
-                        guard let user = restriction.userKey ?? restriction.userName, unmappedUsers.contains(user)
-                        else { continue }
-                        let operation = restriction.type?.lowercased() == "edit" ? "update" : "read"
-                        if !(byOperation[operation]?.users.contains(me) ?? false) {
-                            byOperation[operation, default: ([], [])].users.append(me)
-                        }
-                    }
-                    try self.ledger.note(
-                        spaceKey: key, sourceId: item.content.id, kind: "degraded", code: "restriction.user-unmapped",
-                        message:
-                            "users \(unmapped.joined(separator: ", ")) have no Cloud account in the identity mapping yet; "
-                            + "the page is restricted to the migrating account until the mapping is applied")
-                }
-                try await self.client.setRestrictions(
-                    contentId: pageId,
-                    byOperation.sorted { $0.key < $1.key }.map {
-                        CloudRestriction(
-                            operation: $0.key, userAccountIds: Array(Set($0.value.users)).sorted(),
-                            groupNames: Array(Set($0.value.groups)).sorted())
-                    })
+                try await self.writeRestrictions(contentID: item.content.id, pageId: pageId, space: key)
                 return (pageId, nil)
             }
         }
+    }
+
+    /// Replaces the restrictions of `pageId` with the source's current ones for `contentID`
+    /// (none clears them). Users without a Cloud account yet are replaced by the migrating
+    /// account, so a page never ends up more open than in the source.
+    func writeRestrictions(contentID: String, pageId: String, space key: String) async throws {
+        let restrictions = try workspace.restrictions(contentID: contentID)
+        var byOperation: [String: (groups: [String], users: [String])] = [:]
+        var unmappedUsers: Set<String> = []
+        var droppedGroups: [String] = []
+        let identities = options.identities
+        for restriction in restrictions {
+            let operation = restriction.type?.lowercased() == "edit" ? "update" : "read"
+            if let group = restriction.groupName {
+                if let identities {
+                    if let cloud = identities.cloudGroup(group) {
+                        byOperation[operation, default: ([], [])].groups.append(cloud)
+                    } else {
+                        // Keep the operation listed, so an emptied one is noticed below.
+                        byOperation[operation, default: ([], [])].groups += []
+                        droppedGroups.append(group)
+                    }
+                } else {
+                    byOperation[operation, default: ([], [])].groups.append(group)
+                }
+            }
+            if let user = restriction.userKey ?? restriction.userName {
+                if let account = identities?.accountId(user) {
+                    byOperation[operation, default: ([], [])].users.append(account)
+                } else {
+                    // Keep the operation listed, so an emptied one is noticed below.
+                    byOperation[operation, default: ([], [])].users += []
+                    unmappedUsers.insert(user)
+                }
+            }
+        }
+        if !droppedGroups.isEmpty {
+            try ledger.note(
+                spaceKey: key, sourceId: contentID, kind: "degraded", code: "restriction.group-unmapped",
+                message: "groups \(Set(droppedGroups).sorted().joined(separator: ", ")) are not migrated "
+                    + "(skipped or blocklisted in the identity mapping) and were left out of the page's restrictions"
+            )
+        }
+        let unmapped = unmappedUsers.sorted()
+        // Never widen access: an operation whose subjects were all dropped, or that names
+        // people Ferry cannot name in Cloud, keeps the migrating account.
+        let emptied = byOperation.filter { $0.value.users.isEmpty && $0.value.groups.isEmpty }.map(\.key)
+        if !emptied.isEmpty {
+            let me = try await client.currentUser().accountId
+            for operation in emptied { byOperation[operation]?.users = [me] }
+        }
+        if !unmapped.isEmpty {
+            // Never widen access: people Ferry cannot name in Cloud yet are replaced by
+            // the migrating account, so the page stays at least as closed as in the source.
+            let me = try await client.currentUser().accountId
+            for restriction in restrictions {
+                guard let user = restriction.userKey ?? restriction.userName, unmappedUsers.contains(user)
+                else { continue }
+                let operation = restriction.type?.lowercased() == "edit" ? "update" : "read"
+                if !(byOperation[operation]?.users.contains(me) ?? false) {
+                    byOperation[operation, default: ([], [])].users.append(me)
+                }
+            }
+            try ledger.note(
+                spaceKey: key, sourceId: contentID, kind: "degraded", code: "restriction.user-unmapped",
+                message:
+                    "users \(unmapped.joined(separator: ", ")) have no Cloud account in the identity mapping yet; "
+                    + "the page is restricted to the migrating account until the mapping is applied")
+        }
+        try await client.setRestrictions(
+            contentId: pageId,
+            byOperation.sorted { $0.key < $1.key }.map {
+                CloudRestriction(
+                    operation: $0.key, userAccountIds: Array(Set($0.value.users)).sorted(),
+                    groupNames: Array(Set($0.value.groups)).sorted())
+            })
     }
 
     // MARK: space permissions
