@@ -23,6 +23,7 @@ public struct FerryCommand: AsyncParsableCommand {
         subcommands: [
             DemoCommand.self,
             MigrateCommand.self,
+            AssessCommand.self,
             StatusCommand.self,
             VerifyCommand.self,
             ReportCommand.self,
