@@ -197,6 +197,8 @@ final class SampleRun {
     static let labels = ["howto", "meeting-notes", "decision", "runbook", "archive", "kb", "faq", "team:alpha"]
 
     let userCount: Int
+    /// Users named as creator or last modifier of anything (the assessment's content owners).
+    var owners = Set<Int>()
 
     init(options: SampleGenerator.Options, root: URL, progress: ((Int64) -> Void)?) throws {
         self.options = options
@@ -253,7 +255,8 @@ final class SampleRun {
     }
 
     func userRef(_ name: String, _ u: Int) -> String {
-        ref(name, "ConfluenceUserImpl", "<![CDATA[\(userKey(u))]]>", key: "key")
+        if name == "creator" || name == "lastModifier" { owners.insert(u) }
+        return ref(name, "ConfluenceUserImpl", "<![CDATA[\(userKey(u))]]>", key: "key")
     }
 
     /// A BodyContent; returns the number of nested-CDATA escapes written.
@@ -473,6 +476,7 @@ final class SampleRun {
                 try writePage(s: s, p: p, pages: pages, attachments: attachments, expected: &expected)
             }
         }
+        if adversarial, s == 0 { try writeAssessmentPlants(s: s, pages: pages, expected: &expected) }
         // Blog posts: one per ten pages, at least one.
         for b in 0..<(vanished ? 0 : max(1, pages / 10)) {
             try writeBlogPost(s: s, b: b, expected: &expected)
@@ -1023,7 +1027,7 @@ final class SampleRun {
                 carry = Data(carry)
             }
         }
-        try writer.write("\n]}\n")
+        try writer.write("\n],\n\"assessment\":" + (try writeAssessmentInputs()) + "}\n")
         try writer.flush()
     }
 }

@@ -26,6 +26,7 @@ public struct FerryCommand: AsyncParsableCommand {
             UsersCommand.self,
             SyncCommand.self,
             CutoverCommand.self,
+            AssessCommand.self,
             StatusCommand.self,
             VerifyCommand.self,
             ReportCommand.self,
