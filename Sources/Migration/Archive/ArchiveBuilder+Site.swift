@@ -447,7 +447,7 @@ extension ArchiveRun {
                 let json: String = (row["properties"] as String?) ?? "{}"
                 lines.write(
                     Data(
-                        "{\"class\":\(EntityJSON.quote(className)),\"id\":\(EntityJSON.quote(id)),\"properties\":\(json)}\n"
+                        "{\"class\":\(JSONText.quote(className)),\"id\":\(JSONText.quote(id)),\"properties\":\(json)}\n"
                             .utf8))
                 byClass[className, default: 0] += 1
                 count += 1

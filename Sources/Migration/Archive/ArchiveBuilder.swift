@@ -409,7 +409,7 @@ final class ArchiveRun {
                     ?? (authorObject?["displayName"] as? String) ?? Self.value(properties, "author") ?? ""
                 lines.write(
                     Data(
-                        "{\"class\":\(EntityJSON.quote(row["class"] as String)),\"id\":\(EntityJSON.quote(id)),\"author\":\(EntityJSON.quote(authorName)),\"properties\":\(json)}\n"
+                        "{\"class\":\(JSONText.quote(row["class"] as String)),\"id\":\(JSONText.quote(id)),\"author\":\(JSONText.quote(authorName)),\"properties\":\(json)}\n"
                             .utf8))
                 try table.write([
                     id, date, authorName, Self.value(properties, "category") ?? "",
@@ -577,29 +577,6 @@ final class ArchiveRun {
             }
             return records
         }
-    }
-}
-
-/// JSON quoting shared by the archive's line-oriented files.
-enum EntityJSON {
-    static func quote(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    out += String(format: "\\u%04x", scalar.value)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
     }
 }
 
