@@ -6,13 +6,13 @@ extension Workspace {
     public func contentID(spaceKey: String, title: String, blogPost: Bool = false) throws -> String? {
         try database.read { db in
             try String.fetchOne(
-                db,
-                sql: """
-                    SELECT c.id FROM staged_content c JOIN staged_spaces s ON s.id = c.effective_space_id
-                    WHERE s.key = ? AND c.title = ? AND c.class = ? AND c.original_id IS NULL
-                      AND COALESCE(c.status, 'current') = 'current'
-                    ORDER BY CAST(c.id AS INTEGER) LIMIT 1
-                    """, arguments: [spaceKey, title, blogPost ? "BlogPost" : "Page"])
+                db.cachedStatement(
+                    sql: """
+                        SELECT c.id FROM staged_content c JOIN staged_spaces s ON s.id = c.effective_space_id
+                        WHERE s.key = ? AND c.title = ? AND c.class = ? AND c.original_id IS NULL
+                          AND COALESCE(c.status, 'current') = 'current'
+                        ORDER BY CAST(c.id AS INTEGER) LIMIT 1
+                        """), arguments: [spaceKey, title, blogPost ? "BlogPost" : "Page"])
         }
     }
 

@@ -129,6 +129,9 @@ enum StagingSchema {
     /// Indexes on columns that resolution writes: built once it is done, so its
     /// UPDATE passes do not maintain them row by row.
     static let resolvedIndexes = [
-        "CREATE INDEX IF NOT EXISTS staged_content_space ON staged_content(effective_space_id, class, status)"
+        "CREATE INDEX IF NOT EXISTS staged_content_space ON staged_content(effective_space_id, class, status)",
+        // Link resolution looks pages up by title, one at a time (Workspace.contentID):
+        // without it, every page link scans its space (60% of a 20,000-page migration's CPU).
+        "CREATE INDEX IF NOT EXISTS staged_content_title ON staged_content(title, class, effective_space_id)",
     ]
 }
