@@ -137,7 +137,7 @@ struct ArchiveTests {
         let plantedAvatars = planted["avatars"] as? [[String: Any]] ?? []
         #expect(Set(avatars.map { $0["username"] ?? "" }) == Set(plantedAvatars.map { $0["user"] as? String ?? "" }))
         for avatar in avatars {
-            #expect(avatar["cloud_account"] == "\(avatar["username"] ?? "")@example.com")
+            #expect(avatar["cloud_account"] == "\(avatar["username"] ?? "")@sample-corp.net")
             #expect(avatar["matched_by"] == "email")
             #expect(FileManager.default.fileExists(atPath: archive.appendingPathComponent(avatar["file"] ?? "-").path))
         }

@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
 /// `ferry assess` through the built binary: the sample generator's manifest lists every
 /// finding a site must raise, so both misses and false alarms are caught.
 @Suite("ferry assess")
@@ -136,6 +140,34 @@ struct AssessTests {
         #expect(!expected.contains { $0.category.hasPrefix("macro.") || $0.category.hasPrefix("space.") })
         compare(
             try assess(export, manifest: manifest, out: directory.appendingPathComponent("report")), expected)
+    }
+
+    @Test("a source group that already exists in the Cloud target is a group.cloud-collision")
+    func cloudGroupCollision() async throws {
+        let directory = try makeTemporaryDirectory("ferry-assess-groups")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (export, _) = try sample(directory, profile: "realistic")
+        let twin = try TwinProcess.start()
+        defer { twin.stop() }
+        var request = URLRequest(url: try #require(URL(string: String(twin.url.dropLast(5)) + "/__twin/groups")))
+        request.httpMethod = "POST"
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.setValue(
+            "Basic " + Data("twin@example.com:twin-token".utf8).base64EncodedString(),
+            forHTTPHeaderField: "Authorization")
+        request.httpBody = try JSONSerialization.data(withJSONObject: [["name": "Engineering"], ["name": "cloud-only"]])
+        let (_, response) = try await URLSession.shared.data(for: request)
+        #expect((response as? HTTPURLResponse)?.statusCode == 200)
+
+        let result = try FerryProcess.run(
+            [
+                "assess", "--from", export.path, "--to", twin.url, "--out", directory.appendingPathComponent("r").path,
+                "--skip-network", "--json",
+            ], environment: TwinProcess.credentials)
+        try #require(result.status == 0, "assess failed: \(result.stderr)")
+        let findings = try object(result.stdout)["findings"] as? [[String: Any]] ?? []
+        let collisions = findings.filter { $0["category"] as? String == "group.cloud-collision" }
+        #expect(collisions.map { $0["id"] as? String ?? "" } == ["group.cloud-collision:engineering"], "\(collisions)")
     }
 
     @Test("space keys already in the target are conflicts, compared case-insensitively; limits move with options")

@@ -4,8 +4,10 @@ import Foundation
 /// records and avatars, custom emoticons (custom content with an image and a shortcut),
 /// look-and-feel and app settings records, installed-app evidence (Active Objects data
 /// versions in the descriptor), and a page whose body uses draw.io, Gliffy and Team
-/// Calendars macros with the diagram files attached. Drafts, the site settings record,
-/// global permissions and blocklisted-group members are always generated; the manifest's
+/// Calendars macros with the diagram files attached; the admin groups then carry Atlassian's
+/// blocklisted names in the realistic profile too (without the flag it avoids them). Drafts,
+/// the site settings record, global permissions and the admin groups' members are always
+/// generated; the manifest's
 /// `archive` section lists every one of these items so a test can compare.
 ///
 /// Everything planted here stays out of the per-space figures except the app page and its
@@ -197,8 +199,14 @@ extension SampleRun {
             planted
             ? ["drawio", "gliffy", "calendar"].map { "{\"macro\":\"\($0)\",\"page\":\"\(appPageID)\"}" } : []
         let appFiles = planted ? ["\"system.drawio\"", "\"network\""] : []
-        var blocklisted: [String] = Self.adminGroups.map { "{\"group\":\"\($0)\",\"user\":\"\(userName(0))\"}" }
-        blocklisted.append("{\"group\":\"system-administrators\",\"user\":\"\(userName(1))\"}")
+        // Members as writeUsersAndGroups adds them: user 0 in every admin group, user 1 in the second.
+        let adminNames = groupNames[2..<(2 + Self.adminGroups.count)]
+        var blocklisted = adminNames.filter { Self.adminGroups.contains($0) }.map {
+            "{\"group\":\"\($0)\",\"user\":\"\(userName(0))\"}"
+        }
+        if Self.adminGroups.contains(groupNames[3]) {
+            blocklisted.append("{\"group\":\"\(groupNames[3])\",\"user\":\"\(userName(1))\"}")
+        }
         return """
             {"planted":\(planted),"drafts":[\(drafts.joined(separator: ","))],\
             "auditRecords":[\(audit.joined(separator: ","))],"avatars":[\(avatars.joined(separator: ","))],\

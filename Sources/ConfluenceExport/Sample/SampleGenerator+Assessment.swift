@@ -3,13 +3,13 @@ import Foundation
 /// What the sample plants for `ferry assess`, and the manifest's `assessment` section that
 /// lists every finding assess must raise (so a test can check for misses and false alarms).
 ///
-/// Both profiles: every user address is on the reserved `example.com` domain or malformed
-/// (so the sample can never email anyone: `email.invalid` for every user), the five
-/// blocklisted admin groups, deactivated users who own content, and the seven kinds of
-/// loss (drafts, audit records, a custom emoticon, an avatar, app data, global settings
-/// and admin group memberships). Beside the export, `assess/jira-users.csv` and
-/// `assess/confluence-home/confluence.cfg.xml` are the inputs for `--jira-users` and
-/// `--confluence-home`.
+/// Both profiles: the seven kinds of loss (drafts, audit records, a custom emoticon, an
+/// avatar, app data, global settings and admin group memberships). Beside the export,
+/// `assess/jira-users.csv` and `assess/confluence-home/confluence.cfg.xml` are the inputs
+/// for `--jira-users` and `--confluence-home`. The identity findings come from the same
+/// functions that wrote the users and groups (`email(_:)`, `deactivated(_:)`, the group
+/// names), so the realistic profile, whose addresses are valid and whose groups avoid
+/// Atlassian's blocklist, expects none.
 ///
 /// Adversarial only, in the first space: a page whose title is too long for Cloud (and
 /// starts with a `<script>` element, which reports must show as text), a
@@ -130,16 +130,18 @@ extension SampleRun {
         var csv = "User name,Email address,Full name,Active\r\n"
         let mismatched = 2
         for u in 0..<userCount {
-            let email = adversarial && u == mismatched ? "\(userName(u)).jira@example.com" : email(u)
+            let email = adversarial && u == mismatched ? "\(userName(u)).jira@example.com" : email(u).email
             csv += "\(userName(u)),\(email),\(userName(u).capitalized),true\r\n"
         }
         try Data(csv.utf8).write(to: folder.appendingPathComponent("jira-users.csv"))
 
         var findings: [(String, String)] = []
-        for u in 0..<userCount { findings.append(("email.invalid", userName(u))) }
-        for group in Self.adminGroups { findings.append(("group.blocklisted", group)) }
-        for u in owners.sorted() where u < userCount && u % 13 == 12 {
-            findings.append(("user.deactivated-owner", userName(u)))
+        for u in 0..<userCount {
+            if let problem = email(u).problem { findings.append((problem.kind, userName(u))) }
+            if deactivated(u), owners.contains(u) { findings.append(("user.deactivated-owner", userName(u))) }
+        }
+        for group in groupNames where Self.adminGroups.contains(group) {
+            findings.append(("group.blocklisted", group))
         }
         for loss in [
             "drafts", "audit-log", "emoticons", "avatars", "app-data", "global-settings", "admin-group-memberships",
@@ -173,13 +175,5 @@ extension SampleRun {
             \(list)
             ]}
             """
-    }
-
-    /// The address `writeUsersAndGroups` gives user `u`.
-    func email(_ u: Int) -> String {
-        let name = userName(u)
-        return u % 7 == 3
-            ? (u % 2 == 0 ? "\(name)-at-example.com" : "\(name)@")
-            : u % 9 == 5 ? "user\(u - 1)@example.com" : "\(name)@example.com"
     }
 }

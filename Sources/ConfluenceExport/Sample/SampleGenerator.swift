@@ -160,8 +160,10 @@ final class SampleRun {
     static let realisticAdminGroups = [
         "wiki-admins", "wiki-operators", "integrations", "integrations-admin", "auditors",
     ]
+    /// The adversarial profile and `--plant-archive` (whose archive keeps the blocklisted
+    /// groups' members) use Atlassian's blocklisted names; the realistic profile alone does not.
     var groupNames: [String] {
-        adversarial
+        adversarial || options.plantArchive
             ? Self.groups
             : ["confluence-users", "confluence-administrators"] + Self.realisticAdminGroups + [
                 "engineering", "finance",

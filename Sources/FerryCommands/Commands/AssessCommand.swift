@@ -34,8 +34,9 @@ public struct AssessCommand: AsyncParsableCommand {
             configured proxy, with TLS verified (untrusted or outdated CA bundle, \
             expired certificate, SNI/host-name problems, refused connections and \
             timeouts are told apart); with --to, the credentials, the account's \
-            permissions (create space, administer) and space keys already taken in \
-            Cloud (case-insensitive); and an estimated duration from the plan's request \
+            permissions (create space, administer), space keys already taken in \
+            Cloud (case-insensitive) and source groups whose name a Cloud group \
+            already has (group.cloud-collision); and an estimated duration from the plan's request \
             count and the target's rate limit.
 
             Nothing is written to the target. Without --workspace the export is staged \
@@ -159,6 +160,8 @@ public struct AssessCommand: AsyncParsableCommand {
             maxSpaceXMLBytes: maxSpaceXmlBytes, maxAttachmentBytes: maxAttachmentBytes)
         assessment.spaceKeys = selected
         assessment.jiraUsers = jira
+        assessment.cloudGroups = try await cloudGroups(
+            configuration: configuration, workspace: workspace, logger: logger)
         assessment.exportWarnings = export.warnings
         assessment.pluginDataFiles = Self.pluginDataFiles(export)
         let progress = ProgressReporter(phase: "assessing pages", total: max(try workspace.currentContentCount(), 1))
@@ -224,6 +227,25 @@ public struct AssessCommand: AsyncParsableCommand {
             Console.print(try ReportWriter.json(report))
         } else {
             Console.print(AssessReportBuilder.text(report, folder: written.folder.path, files: written.files))
+        }
+    }
+
+    /// The target's groups, for the same-name collision check; `nil` without a target, or
+    /// when the target cannot be read (the target checks below then report why).
+    func cloudGroups(
+        configuration: FerryConfiguration, workspace: Workspace, logger: Logger
+    ) async throws -> [CloudGroup]? {
+        guard let targetName = configuration.target.url?.value else { return nil }
+        let connection = try await TargetConnection.open(
+            target: targetName, configuration: configuration, workspace: workspace.folder, logger: logger)
+        do {
+            let directory = try await CloudDirectory.read(client: connection.client)
+            await connection.close()
+            return directory.auditGroups
+        } catch {
+            await connection.close()
+            logger.warning("could not list the target's groups, so group collisions are not checked: \(error)")
+            return nil
         }
     }
 
