@@ -3,62 +3,6 @@ import GRDB
 /// The queries `ferry assess` runs over a staged export: each answers one check in a
 /// single pass over an indexed table, never loading the site into memory.
 extension Workspace {
-    /// A source user as the identity checks need it: key, directory fields, and how much
-    /// content (current and historical versions, comments, attachments) they created or last modified.
-    public struct AssessUser: Sendable, Equatable {
-        public var key: String
-        public var username: String
-        public var displayName: String?
-        public var email: String?
-        public var active: Bool
-        public var ownedContent: Int
-    }
-
-    /// Every user: the `ConfluenceUserImpl` (key) joined by lower-cased name to its directory
-    /// entry (email, display name, active), plus directory users without a Confluence key.
-    public func assessUsers() throws -> [AssessUser] {
-        try database.read { db in
-            var owned: [String: Int] = [:]
-            let ownership = """
-                SELECT u, COUNT(*) AS n FROM (
-                    SELECT creator AS u FROM staged_content WHERE creator IS NOT NULL
-                    UNION ALL SELECT last_modifier FROM staged_content
-                        WHERE last_modifier IS NOT NULL AND last_modifier IS NOT creator
-                    UNION ALL SELECT creator FROM staged_attachments WHERE creator IS NOT NULL)
-                GROUP BY u
-                """
-            for row in try Row.fetchAll(db, sql: ownership) {
-                owned[row["u"]] = row["n"]
-            }
-            let rows = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT c.id AS key, COALESCE(c.name, d.name) AS name, COALESCE(d.email, c.email) AS email,
-                           COALESCE(d.display_name, c.display_name) AS display_name, COALESCE(d.active, 1) AS active
-                    FROM staged_users c
-                    LEFT JOIN staged_users d ON d.lower_name = c.lower_name
-                        AND d.class IN ('InternalUser', 'DefaultHibernateUser')
-                    WHERE c.class = 'ConfluenceUserImpl'
-                    UNION ALL
-                    SELECT d.name AS key, d.name, d.email, d.display_name, COALESCE(d.active, 1)
-                    FROM staged_users d
-                    WHERE d.class IN ('InternalUser', 'DefaultHibernateUser') AND NOT EXISTS (
-                        SELECT 1 FROM staged_users c WHERE c.class = 'ConfluenceUserImpl' AND c.lower_name = d.lower_name)
-                    ORDER BY 2
-                    """)
-            var seen = Set<String>()
-            return rows.compactMap { row -> AssessUser? in
-                let key: String = row["key"]
-                guard seen.insert(key).inserted else { return nil }
-                let name: String? = row["name"]
-                let active: Int64? = row["active"]
-                return AssessUser(
-                    key: key, username: name ?? key, displayName: row["display_name"], email: row["email"],
-                    active: (active ?? 1) != 0, ownedContent: owned[key] ?? 0)
-            }
-        }
-    }
-
     /// A current page or blog post (one row of a size or title check).
     public struct AssessContent: Sendable, Equatable {
         public var id: String

@@ -297,7 +297,7 @@ public struct SourceAssessment {
     // MARK: identity
 
     func identityFindings() throws -> ([Finding], Int) {
-        let users = try workspace.assessUsers()
+        let users = try workspace.identityUsers()
         let keyByName = Dictionary(users.map { ($0.username.lowercased(), $0.key) }, uniquingKeysWith: { a, _ in a })
         var members: [String: [String]] = [:]
         for membership in try workspace.memberships() {
