@@ -200,7 +200,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FerryCommandsTests",
-            dependencies: ["FerryCommands", "FerryModel", "ferry"],
+            dependencies: ["FerryCommands", "FerryModel", "Workspace", "ferry"],
             swiftSettings: strictSettings
         ),
         .testTarget(
