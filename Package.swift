@@ -206,7 +206,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FerryCommandsTests",
-            dependencies: ["FerryCommands", "FerryModel", "ferry"],
+            dependencies: ["FerryCommands", "FerryModel", "Workspace", "ferry"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -222,15 +222,7 @@ public final class DataCenterClient: Sendable {
                 [("expand", "restrictions.user,restrictions.group")])
         else { return [] }
         let byOperation = try decode([String: DCRestrictionList].self, data, "restrictions of \(contentID)")
-        return byOperation.keys.sorted().compactMap { operation in
-            guard let list = byOperation[operation]?.restrictions else { return nil }
-            let users = list.user?.results ?? []
-            let groups = (list.group?.results ?? []).compactMap(\.name)
-            guard !users.isEmpty || !groups.isEmpty else { return nil }
-            return DCRestrictionGrant(
-                operation: operation, userKeys: users.compactMap(\.userKey), userNames: users.compactMap(\.username),
-                groups: groups)
-        }
+        return DCRestrictionGrant.grants(byOperation)
     }
 
     /// Streams an attachment version's file into `file`. Returns its size.
@@ -389,28 +381,81 @@ public final class DataCenterClient: Sendable {
         return formatter.string(from: date)
     }
 
-    /// Every current page and blog post of a space with parent, title, version and a hash
-    /// of its restrictions: what a sync pass diffs to find moves, renames, deletions and
-    /// restriction changes CQL does not report. `restrictions: false` skips the per-page
-    /// restriction reads (one request each).
-    public func inventory(space: String, restrictions: Bool = true) async throws -> [DCInventoryItem] {
+    /// The expansion that lists content with its read and update restrictions.
+    public static let restrictionsExpand =
+        "restrictions.read.restrictions.user,restrictions.read.restrictions.group,"
+        + "restrictions.update.restrictions.user,restrictions.update.restrictions.group"
+
+    /// Every current page and blog post of a space with parent, position, title, version
+    /// and its restrictions (with a hash): what a sync pass diffs to find moves, renames,
+    /// deletions and restriction changes CQL does not report. The restrictions come with
+    /// the listing (the `restrictions.*` expansion); a site that leaves them out costs
+    /// one request per page. `restrictions: false` skips them. Add `metadata.labels` to
+    /// `expand` for the labels.
+    public func inventory(
+        space: String, restrictions: Bool = true, expand: String = "ancestors,version"
+    )
+        async throws -> [DCInventoryItem]
+    {
         var items: [DCInventoryItem] = []
         func add(_ batch: [DCContent]) async throws {
             for content in batch {
-                var hash: String?
+                var grants: [DCRestrictionGrant]?
                 if restrictions {
-                    hash = Self.restrictionHash(try await self.restrictions(contentID: content.id))
+                    if let listed = content.restrictions {
+                        grants = listed.grants
+                    } else {
+                        grants = try await self.restrictions(contentID: content.id)
+                    }
                 }
                 items.append(
                     DCInventoryItem(
                         id: content.id, type: content.type ?? "page", parentID: content.parentID,
+                        position: content.position ?? content.extensions?.position,
                         title: content.title ?? "", version: content.version?.number ?? 1,
-                        lastModified: content.version?.when, restrictionHash: hash))
+                        lastModified: content.version?.when, restrictionHash: grants.map(Self.restrictionHash),
+                        restrictions: grants, labels: content.metadata?.labelNames))
             }
         }
-        _ = try await pages(spaceKey: space, expand: "ancestors,version") { try await add($0) }
-        _ = try await contentPages(spaceKey: space, type: "blogpost", expand: "version") { try await add($0) }
+        let expand = restrictions ? expand + "," + Self.restrictionsExpand : expand
+        _ = try await pages(spaceKey: space, expand: expand) { try await add($0) }
+        _ = try await contentPages(spaceKey: space, type: "blogpost", expand: expand) { try await add($0) }
         return items
+    }
+
+    /// The ids of the pages and blog posts of a space whose comments or attachments were
+    /// added or changed since `since` (CQL `type in (comment, attachment)`, which a page's
+    /// own `lastmodified` does not reflect).
+    public func changedContainers(space: String, since: Date) async throws -> Set<String> {
+        let cql =
+            "space = \"\(space)\" and type in (comment,attachment) and lastmodified >= \"\(Self.cqlDate(since))\""
+            + " order by lastmodified"
+        let found: [DCContent] =
+            try await list("/rest/api/content/search", [("cql", cql), ("expand", "container")], limit: 100) ?? []
+        return Set(found.compactMap { $0.container?.id })
+    }
+
+    /// The site's clock, from the `Date` header of a cheap request; the local clock when the
+    /// site sends none.
+    public func serverTime() async throws -> Date {
+        let response = try await transport.send(
+            TransportRequest(
+                method: "GET", url: url("/rest/api/space", [("limit", "1")]),
+                headers: [("Authorization", credentials.header), ("Accept", "application/json")], body: nil,
+                retrySafety: .idempotent))
+        if response.status == 401 || response.status == 403 {
+            throw DataCenterError.unauthorized(site: site, status: response.status, user: credentials.userName)
+        }
+        return response.header("Date").flatMap(Self.httpDate) ?? Date()
+    }
+
+    /// An RFC 7231 date (`Mon, 30 Nov 2026 16:54:45 GMT`).
+    static func httpDate(_ text: String) -> Date? {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        return formatter.date(from: text.trimmingCharacters(in: .whitespaces))
     }
 
     public static func restrictionHash(_ grants: [DCRestrictionGrant]) -> String {

@@ -88,6 +88,10 @@ public struct DCContent: Decodable, Sendable, Equatable {
     public var container: DCIDRef?
     public var body: DCBody?
     public var extensions: DCExtensions?
+    /// Present when listed with the `restrictions.read.restrictions.user` (etc.) expansion.
+    public var restrictions: DCRestrictionExpansion?
+    /// Present when listed with the `metadata.labels` expansion.
+    public var metadata: DCMetadata?
     public var _links: Links?
 
     /// The direct parent (the last ancestor).
@@ -170,16 +174,67 @@ public struct DCRestrictionGrant: Sendable, Equatable, Codable {
     public var groups: [String]
 }
 
+/// The `metadata` expansion of content: its labels.
+public struct DCMetadata: Decodable, Sendable, Equatable {
+    public struct Labels: Decodable, Sendable, Equatable {
+        public var results: [DCLabelRef]?
+    }
+
+    public var labels: Labels?
+
+    /// The labels as Ferry stages them: `name` for global ones, `prefix:name` otherwise.
+    public var labelNames: [String]? {
+        labels.map { list in
+            (list.results ?? []).compactMap { label in
+                guard let name = label.name else { return nil }
+                let prefix = label.prefix ?? "global"
+                return prefix == "global" ? name : "\(prefix):\(name)"
+            }
+        }
+    }
+}
+
+/// A content's restrictions as the `restrictions.*` expansion lists them, read into grants.
+public struct DCRestrictionExpansion: Decodable, Sendable, Equatable {
+    public var grants: [DCRestrictionGrant]
+
+    public init(from decoder: any Decoder) throws {
+        let byOperation = try [String: DCRestrictionList](from: decoder)
+        grants = DCRestrictionGrant.grants(byOperation)
+    }
+}
+
+extension DCRestrictionGrant {
+    /// The non-empty grants of a `{"read": {...}, "update": {...}}` object, by operation.
+    static func grants(_ byOperation: [String: DCRestrictionList]) -> [DCRestrictionGrant] {
+        byOperation.keys.sorted().compactMap { operation in
+            guard let list = byOperation[operation]?.restrictions else { return nil }
+            let users = list.user?.results ?? []
+            let groups = (list.group?.results ?? []).compactMap(\.name)
+            guard !users.isEmpty || !groups.isEmpty else { return nil }
+            return DCRestrictionGrant(
+                operation: operation, userKeys: users.compactMap(\.userKey), userNames: users.compactMap(\.username),
+                groups: groups)
+        }
+    }
+}
+
 /// What `ferry sync` compares between passes: one page or blog post.
 public struct DCInventoryItem: Sendable, Equatable, Codable {
     public var id: String
     public var type: String
     public var parentID: String?
+    public var position: Int?
     public var title: String
     public var version: Int
     public var lastModified: String?
     /// A SHA-256 (hex) of the sorted read/update restrictions; equal hashes mean equal restrictions.
     public var restrictionHash: String?
+    /// The restrictions themselves (when read).
+    public var restrictions: [DCRestrictionGrant]?
+    /// The labels (`name`, or `prefix:name` outside the global namespace), when listed
+    /// with the `metadata.labels` expansion.
+    public var labels: [String]?
 }
 
 /// An installed app reported by UPM (`/rest/plugins/1.0/`).

@@ -166,8 +166,16 @@ struct DataCenterReaderTests {
         let changed = try await client.changedContent(space: "SP1", since: since)
         #expect(Set(changed.map(\.id)) == Set([newID, other.id, third.id]))
         #expect(changed.first { $0.id == other.id }?.version?.number == (other.version + 1))
-        let after = try await client.inventory(space: "SP1")
+        let requestsBefore = client.transport.statistics.requests
+        let after = try await client.inventory(space: "SP1", expand: "ancestors,version,metadata.labels")
+        // Restrictions and labels come with the listing: no request per page.
+        #expect(client.transport.statistics.requests - requestsBefore <= 4)
         let byID = Dictionary(uniqueKeysWithValues: after.map { ($0.id, $0) })
+        #expect(byID[newID]?.restrictions?.first?.groups == ["confluence-administrators"])
+        #expect(byID[home.id]?.restrictions == [] && byID[home.id]?.labels != nil)
+        // Comments and attachments do not move their page's lastmodified: CQL finds them apart.
+        #expect(try await client.changedContainers(space: "SP1", since: since) == [newID])
+        #expect(abs(try await client.serverTime().timeIntervalSinceNow) < 5)
         #expect(byID[other.id]?.title == "Renamed")
         #expect(byID[third.id]?.parentID == newID)
         #expect(byID[victim?.id ?? ""] == nil)

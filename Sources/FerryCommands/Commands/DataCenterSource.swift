@@ -57,10 +57,12 @@ enum DataCenterSource {
 
     /// Stages the site into the workspace once (like an export), with progress; a later run
     /// against the same workspace and site reuses the staging. Returns the attachment folder
-    /// the transfer reads files from.
+    /// the transfer reads files from. The site's clock at the start of the read is recorded
+    /// as the frozen time the first `ferry sync` pass reads changes from (unless
+    /// `recordFrozenTime` is false).
     static func stage(
         client: DataCenterClient, workspace: Workspace, spaces: [String]?, concurrency: Int, history: Bool,
-        logger: Logger, restage: Bool = false
+        logger: Logger, restage: Bool = false, recordFrozenTime: Bool = true
     ) async throws -> ExportPackage {
         let record = SourceStaging.Record(path: client.site, size: -1)
         let recordURL = workspace.folder.appendingPathComponent(SourceStaging.recordName)
@@ -74,6 +76,7 @@ enum DataCenterSource {
             }
             return files
         }
+        let readAt = try await client.serverTime()
         let progress = ProgressReporter(phase: "reading \(client.site) (pages and blog posts)")
         var stager = DataCenterStager(
             client: client, workspace: workspace, spaceKeys: spaces, concurrency: concurrency, history: history)
@@ -91,6 +94,9 @@ enum DataCenterSource {
         try JSONEncoder().encode(result).write(
             to: workspace.folder.appendingPathComponent("datacenter-staging.json"), options: .atomic)
         try JSONEncoder().encode(record).write(to: recordURL, options: .atomic)
+        if recordFrozenTime {
+            try workspace.syncInventory.setMeta(DataCenterDelta.frozenTimeKey, String(readAt.timeIntervalSince1970))
+        }
         return files
     }
 }

@@ -15,7 +15,10 @@ public struct SyncCommand: AsyncParsableCommand {
         discussion: """
             Users keep working during a migration. A sync pass reads the source again \
             (the Data Center site the workspace was migrated from, through REST and \
-            within --source-rate; or the export, or a newer export given with \
+            within --source-rate: only the content CQL lastmodified reports since the \
+            previous pass's frozen time less a 5-minute overlap, plus an inventory \
+            listing of the migrated spaces for moves, renames, deletions and \
+            restriction changes; or the export, or a newer export given with \
             --from), compares every page and blog post with what Ferry last wrote to \
             Cloud, and writes the differences through the same crash-safe ledger as \
             ferry migrate: new pages, blog posts, comments and attachments first, then \

@@ -40,8 +40,9 @@ struct SyncRunner {
         let export: ExportPackage
         let stagedPass = try inventory.meta(Self.stagedPassKey)
         let staged = resumed && path == record.source && stagedPass == String(pass.number)
+        var sourceRead = SyncOutcome.SourceRead(mode: staged ? "staged" : "export")
         if DataCenterSource.isSite(path) {
-            // A live Data Center site: read the migrated spaces again through REST.
+            // A live Data Center site: read what changed since the last completed pass.
             if staged {
                 export = ExportPackage.attachmentFolder(
                     workspace.folder.appendingPathComponent(DataCenterStager.filesFolderName))
@@ -51,9 +52,9 @@ struct SyncRunner {
                     allowInsecureHTTP: false, logger: logger)
                 let keys = try inventory.spaceKeys()
                 do {
-                    export = try await DataCenterSource.stage(
-                        client: client, workspace: workspace, spaces: keys.isEmpty ? nil : keys,
-                        concurrency: sourceConcurrency, history: false, logger: logger, restage: true)
+                    let read = try await readSite(client: client, path: path, record: record, keys: keys)
+                    export = read.0
+                    sourceRead = read.1
                 } catch {
                     try? await client.transport.shutdown()
                     throw error
@@ -71,13 +72,17 @@ struct SyncRunner {
         try MigrationRecord(source: path, target: record.target).write(workspace.folder)
         let connection = try await TargetConnection.open(
             target: record.target, configuration: configuration, workspace: workspace.folder, logger: logger)
-        let outcome: SyncOutcome
+        var outcome: SyncOutcome
         do {
             let syncer = Syncer(
                 workspace: workspace, export: export, client: connection.client, options: options,
                 concurrency: options.concurrency, logger: logger,
                 progress: { line in Console.printError(line) })
             outcome = try await syncer.run(pass: pass, resumed: resumed)
+            outcome.source = sourceRead
+            if let frozen = try inventory.meta(DataCenterDelta.pendingFrozenTimeKey).flatMap(Double.init) {
+                outcome.queryTime = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: frozen))
+            }
         } catch let error as SyncError {
             await connection.close()
             // Refused before writing: the next run is a new pass that reads the source again.
@@ -89,7 +94,49 @@ struct SyncRunner {
         }
         await connection.close()
         try inventory.finishPass(pass.number, outcome: try Self.compactJSON(outcome))
+        // The next pass's CQL window starts from this one's frozen time (less the overlap).
+        if let frozen = try inventory.meta(DataCenterDelta.pendingFrozenTimeKey) {
+            try inventory.setMeta(DataCenterDelta.frozenTimeKey, frozen)
+            try inventory.setMeta(DataCenterDelta.pendingFrozenTimeKey, nil)
+        }
         return outcome
+    }
+
+    /// Reads a Data Center site for a pass: the changes since the last completed pass's
+    /// frozen time (``DataCenterDelta``), or the migrated spaces in full when no frozen
+    /// time was recorded (a workspace staged before Ferry recorded one, or a new site).
+    /// The time this read starts from, on the site's clock, becomes the pass's frozen time.
+    func readSite(
+        client: DataCenterClient, path: String, record: MigrationRecord, keys: [String]
+    ) async throws
+        -> (ExportPackage, SyncOutcome.SourceRead)
+    {
+        let inventory = workspace.syncInventory
+        let until = try await client.serverTime()
+        let before = client.transport.statistics.requests
+        let previous = try inventory.meta(DataCenterDelta.frozenTimeKey).flatMap(Double.init)
+        let export: ExportPackage
+        var read: SyncOutcome.SourceRead
+        if let previous, path == record.source, !keys.isEmpty {
+            let since = Date(timeIntervalSince1970: previous - DataCenterDelta.overlap)
+            let delta = DataCenterDelta(
+                client: client, workspace: workspace, concurrency: sourceConcurrency, logger: logger)
+            let result = try await delta.run(spaces: keys, since: since)
+            export = ExportPackage.attachmentFolder(
+                workspace.folder.appendingPathComponent(DataCenterStager.filesFolderName))
+            read = SyncOutcome.SourceRead(
+                mode: "delta", since: ISO8601DateFormatter().string(from: since), restaged: result.restaged,
+                removed: result.removed)
+        } else {
+            export = try await DataCenterSource.stage(
+                client: client, workspace: workspace, spaces: keys.isEmpty ? nil : keys,
+                concurrency: sourceConcurrency, history: false, logger: logger, restage: true,
+                recordFrozenTime: false)
+            read = SyncOutcome.SourceRead(mode: "full")
+        }
+        read.requests = client.transport.statistics.requests - before
+        try inventory.setMeta(DataCenterDelta.pendingFrozenTimeKey, String(until.timeIntervalSince1970))
+        return (export, read)
     }
 
     /// The final pass and the cut-over record.

@@ -89,8 +89,36 @@ public struct SyncOutcome: Sendable, Codable {
     /// Requests sent to Cloud during the pass.
     public var requests: Int
     public var seconds: Double
+    /// How the source was read for this pass (set by the caller that read it).
+    public var source: SourceRead?
 
     public var changes: Int { totals.values.reduce(0, +) }
+
+    /// How a pass read its source.
+    public struct SourceRead: Sendable, Codable, Equatable {
+        /// `delta` (CQL window and inventory listing of a Data Center site), `full` (the
+        /// site read again in full), `export` (an export staged again) or `staged` (a
+        /// resumed pass reusing what it read before).
+        public var mode: String
+        /// Requests sent to the source (a Data Center site) while reading it.
+        public var requests: Int?
+        /// The start of the CQL window (the previous pass's frozen time less the overlap).
+        public var since: String?
+        /// Pages and blog posts read again with everything they bring.
+        public var restaged: Int?
+        /// Pages and blog posts gone from the source, removed from the staging.
+        public var removed: Int?
+
+        public init(
+            mode: String, requests: Int? = nil, since: String? = nil, restaged: Int? = nil, removed: Int? = nil
+        ) {
+            self.mode = mode
+            self.requests = requests
+            self.since = since
+            self.restaged = restaged
+            self.removed = removed
+        }
+    }
 }
 
 /// A sync pass that cannot run.

@@ -1,7 +1,8 @@
 import Foundation
 
 /// The CQL subset the Data Center twin understands: `space = KEY` (or `space in (A,B)`),
-/// `type = page|blogpost` (or `type in (…)`), `lastmodified >= "date"`,
+/// `type = page|blogpost|comment|attachment` (or `type in (…)`; comments and attachments
+/// match by their own last modification, in their container's space), `lastmodified >= "date"`,
 /// `lastmodified < "date"` (also `>`, `<=`), joined by `and`, with an optional
 /// `order by lastmodified [asc|desc]`. Anything else is refused with 400, as Confluence does.
 struct DCCQL: Sendable {
@@ -71,21 +72,26 @@ struct DCCQL: Sendable {
         return values.isEmpty ? nil : values
     }
 
-    func apply(to items: [DCContentItem]) -> [DCContentItem] {
-        let filtered = items.filter { item in
-            if let spaces, !spaces.contains(item.spaceKey) { return false }
-            if let types, !types.contains(item.type) { return false }
-            let when = item.current.when
-            for (op, date) in modified {
-                switch op {
-                case ">=": if when < date { return false }
-                case ">": if when <= date { return false }
-                case "<": if when >= date { return false }
-                default: if when > date { return false }
-                }
+    /// True when content of `type` in `space`, last modified at `when`, matches every clause.
+    func matches(space: String, type: String, when: Date) -> Bool {
+        if let spaces, !spaces.contains(space) { return false }
+        if let types, !types.contains(type) { return false }
+        for (op, date) in modified {
+            switch op {
+            case ">=": if when < date { return false }
+            case ">": if when <= date { return false }
+            case "<": if when >= date { return false }
+            default: if when > date { return false }
             }
-            return true
         }
+        return true
+    }
+
+    /// True when the query asks for comments or attachments (found by their own last modification).
+    var wantsChildren: Bool { types?.contains("comment") == true || types?.contains("attachment") == true }
+
+    func apply(to items: [DCContentItem]) -> [DCContentItem] {
+        let filtered = items.filter { matches(space: $0.spaceKey, type: $0.type, when: $0.current.when) }
         guard let ascending = order else { return filtered.sorted { $0.id < $1.id } }
         return filtered.sorted {
             $0.current.when == $1.current.when ? $0.id < $1.id : ($0.current.when < $1.current.when) == ascending

@@ -236,9 +236,28 @@ extension DataCenterTwin {
         let query = try DCCQL.parse(text)
         let expand = Self.expand(request)
         let items = state.withLock { state in
-            query.apply(to: Array(state.content.values.filter { $0.status == "current" })).map {
-                self.contentJSON($0, nil, state, expand, request.base)
+            var items = query.apply(to: Array(state.content.values.filter { $0.status == "current" })).map {
+                (when: $0.current.when, id: $0.id, json: self.contentJSON($0, nil, state, expand, request.base))
             }
+            guard query.wantsChildren else { return items.map(\.json) }
+            // Comments and attachments of current content, by their own last modification.
+            for comment in state.comments.values {
+                guard let container = state.content[comment.containerID], container.status == "current",
+                    query.matches(space: container.spaceKey, type: "comment", when: comment.when)
+                else { continue }
+                items.append((comment.when, comment.id, self.commentJSON(comment, state, expand, request.base)))
+            }
+            for attachment in state.attachments.values {
+                guard let container = state.content[attachment.containerID], container.status == "current",
+                    let when = attachment.versions.last?.when,
+                    query.matches(space: container.spaceKey, type: "attachment", when: when)
+                else { continue }
+                items.append((when, attachment.id, self.attachmentJSON(attachment, state, request.base)))
+            }
+            let ascending = query.order ?? true
+            return items.sorted {
+                query.order == nil || $0.when == $1.when ? $0.id < $1.id : ($0.when < $1.when) == ascending
+            }.map(\.json)
         }
         return try Self.paged(items, request)
     }
@@ -331,25 +350,31 @@ extension DataCenterTwin {
         guard let id = Int(text) else { throw APIFailure.notFound("No content found with id : \(text)") }
         let json: JSONValue? = state.withLock { state in
             guard let item = state.content[id] else { return nil }
-            var result: [String: JSONValue] = [:]
-            for operation in ["read", "update"] {
-                let restriction = item.restrictions[operation] ?? DCRestriction()
-                let users = restriction.userKeys.compactMap { state.user(key: $0) }.map { self.userJSON($0) }
-                let groups = restriction.groups.map { name -> JSONValue in ["type": "group", "name": .string(name)] }
-                result[operation] = [
-                    "operation": .string(operation),
-                    "restrictions": [
-                        "user": ["results": .array(users), "start": 0, "limit": 200, "size": JSONValue(users.count)],
-                        "group": [
-                            "results": .array(groups), "start": 0, "limit": 200, "size": JSONValue(groups.count),
-                        ],
-                    ],
-                ]
-            }
-            return .object(result)
+            return restrictionsJSON(item, state)
         }
         guard let json else { throw APIFailure.notFound("No content found with id : ContentId{id=\(id)}") }
         return .json(json)
+    }
+
+    /// `{"read": {...}, "update": {...}}`, as `restriction/byOperation` and the
+    /// `restrictions.read.restrictions.user` (etc.) expansion of content show them.
+    func restrictionsJSON(_ item: DCContentItem, _ state: DCTwinState) -> JSONValue {
+        var result: [String: JSONValue] = [:]
+        for operation in ["read", "update"] {
+            let restriction = item.restrictions[operation] ?? DCRestriction()
+            let users = restriction.userKeys.compactMap { state.user(key: $0) }.map { self.userJSON($0) }
+            let groups = restriction.groups.map { name -> JSONValue in ["type": "group", "name": .string(name)] }
+            result[operation] = [
+                "operation": .string(operation),
+                "restrictions": [
+                    "user": ["results": .array(users), "start": 0, "limit": 200, "size": JSONValue(users.count)],
+                    "group": [
+                        "results": .array(groups), "start": 0, "limit": 200, "size": JSONValue(groups.count),
+                    ],
+                ],
+            ]
+        }
+        return .object(result)
     }
 
     // MARK: JSON
@@ -435,6 +460,9 @@ extension DataCenterTwin {
             json["extensions"] = ["position": JSONValue(position)]
         }
         if expand.contains("ancestors") { json["ancestors"] = .array(ancestors(of: item, state)) }
+        if expand.contains(where: { $0 == "restrictions" || $0.hasPrefix("restrictions.") }) {
+            json["restrictions"] = restrictionsJSON(item, state)
+        }
         if expand.contains("body.storage") || expand.contains("body") {
             json["body"] = ["storage": ["value": .string(shown.body), "representation": "storage"]]
         }
