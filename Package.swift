@@ -27,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
     ],
     targets: [
         .target(
@@ -73,6 +74,8 @@ let package = Package(
                 "Transport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
             swiftSettings: strictSettings
         ),
@@ -85,6 +88,7 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -100,9 +104,22 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "ConfluenceDataCenter",
+            dependencies: [
+                "FerryModel",
+                "Transport",
+                "Workspace",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "Twins",
             dependencies: [
                 "FerryModel",
+                "Workspace",
                 "StorageFormat",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -122,6 +139,7 @@ let package = Package(
                 "StorageFormat",
                 "Transport",
                 "ConfluenceCloud",
+                "ConfluenceDataCenter",
                 "Twins",
                 "Migration",
                 "Reports",
@@ -158,7 +176,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MigrationTests",
-            dependencies: ["Migration", "Reports"],
+            dependencies: ["Migration", "Reports", "ConfluenceCloud"],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -168,6 +186,10 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings
         ),
@@ -184,7 +206,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FerryCommandsTests",
-            dependencies: ["FerryCommands", "FerryModel", "ferry"],
+            dependencies: ["FerryCommands", "FerryModel", "Workspace", "ferry"],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -192,6 +214,15 @@ let package = Package(
             dependencies: [
                 "ConfluenceExport", "Workspace", "FerryModel", "FerryCommands", "ferry",
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "DataCenterTests",
+            dependencies: [
+                "ConfluenceDataCenter", "ConfluenceExport", "Twins", "Workspace", "Transport", "FerryModel",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),

@@ -35,6 +35,14 @@ extension ConfluenceCloudClient {
         try check(purge, "Purging \(blogPost ? "blog post" : "page") \(id)", id: id)
     }
 
+    /// Moves a page or blog post to the trash (`DELETE /wiki/api/v2/pages/{id}` without
+    /// `purge`), where a space admin can still restore it. Already gone (404) counts as done.
+    public func trashContent(id: String, blogPost: Bool = false) async throws {
+        let reply = try await send("DELETE", "\(Self.v2)/\(Self.collection(blogPost))/\(id)")
+        if reply.status == 404 { return }
+        try check(reply, "Trashing \(blogPost ? "blog post" : "page") \(id)", id: id)
+    }
+
     /// `DELETE /wiki/api/v2/attachments/{id}`; 404 counts as done.
     public func deleteAttachment(id: String) async throws {
         let reply = try await send("DELETE", "\(Self.v2)/attachments/\(id)")

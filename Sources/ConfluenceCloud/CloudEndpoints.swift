@@ -207,6 +207,13 @@ extension ConfluenceCloudClient {
         try check(reply, "Labelling \(contentId)", id: contentId)
     }
 
+    /// `DELETE /wiki/rest/api/content/{id}/label/{name}`; a label already gone (404) counts as done.
+    public func removeLabel(contentId: String, name: String) async throws {
+        let reply = try await send("DELETE", "\(Self.v1)/content/\(contentId)/label/\(Self.encodePath(name))")
+        if reply.status == 404 { return }
+        try check(reply, "Removing label \(name) from \(contentId)", id: contentId)
+    }
+
     /// `GET /wiki/api/v2/pages/{id}/labels`.
     public func labels(pageId: String, blogPost: Bool = false) async throws -> [CloudLabel] {
         let items = try await collect(

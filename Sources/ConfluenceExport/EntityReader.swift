@@ -57,7 +57,9 @@ public struct EntityReader: XMLTokenHandler {
         switch top {
         case .root:
             if name.is("object") {
-                current = EntityRecord(className: tag.attribute("class") ?? "", id: "", offset: tag.offset)
+                var record = EntityRecord(className: tag.attribute("class") ?? "", id: "", offset: tag.offset)
+                record.properties.reserveCapacity(16)
+                current = record
                 stack.append(.object)
             } else {
                 stack.append(.other)

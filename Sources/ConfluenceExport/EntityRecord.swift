@@ -124,10 +124,21 @@ public enum ExportError: FerryError, Equatable {
 }
 
 extension String {
+    /// The string without leading and trailing spaces, tabs and line breaks (scanned as
+    /// UTF-8 bytes: no grapheme breaking on the hot path).
     var trimmingSpaces: Substring {
-        var s = self[...]
-        while let f = s.first, f == " " || f == "\n" || f == "\t" || f == "\r" { s.removeFirst() }
-        while let l = s.last, l == " " || l == "\n" || l == "\t" || l == "\r" { s.removeLast() }
-        return s
+        let utf8 = self.utf8
+        var start = utf8.startIndex
+        var end = utf8.endIndex
+        @inline(__always) func isSpace(_ byte: UInt8) -> Bool {
+            byte == 0x20 || byte == 0x0A || byte == 0x09 || byte == 0x0D
+        }
+        while start < end, isSpace(utf8[start]) { start = utf8.index(after: start) }
+        while start < end {
+            let last = utf8.index(before: end)
+            guard isSpace(utf8[last]) else { break }
+            end = last
+        }
+        return self[start..<end]
     }
 }

@@ -2,6 +2,12 @@ import FerryModel
 public import Foundation
 import ZIPFoundation
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A Confluence XML export on disk: a .zip, an unzipped folder, or a bare entities.xml.
 ///
 /// Nothing is loaded when it is opened; ``streamEntities(chunkSize:_:)`` reads
@@ -72,6 +78,13 @@ public struct ExportPackage: Sendable {
         return ExportPackage(
             location: url, layout: .entitiesFile(url), descriptor: nil, entitiesSize: fileSize(url),
             warnings: [missingDescriptorWarning(url)])
+    }
+
+    /// A folder holding only `attachments/<container>/<attachment>/<version>` files: where
+    /// a migration from a live Data Center site keeps the files it downloaded, so the
+    /// transfer and verification read them exactly as they read an export's.
+    public static func attachmentFolder(_ url: URL) -> ExportPackage {
+        ExportPackage(location: url, layout: .folder(url), descriptor: nil, entitiesSize: 0, warnings: [])
     }
 
     private static func missingDescriptorWarning(_ url: URL) -> String {
@@ -175,18 +188,10 @@ public struct ExportPackage: Sendable {
         case .entitiesFile:
             return
         case .folder(let folder):
-            let base = folder.appendingPathComponent("attachments")
-            guard
-                let enumerator = FileManager.default.enumerator(
-                    at: base, includingPropertiesForKeys: [.fileSizeKey, .isRegularFileKey])
-            else { return }
-            let prefix = folder.standardizedFileURL.path + "/"
-            while let item = enumerator.nextObject() as? URL {
-                let values = try? item.resourceValues(forKeys: [.fileSizeKey, .isRegularFileKey])
-                guard values?.isRegularFile == true else { continue }
-                let path = item.standardizedFileURL.path
-                guard path.hasPrefix(prefix) else { continue }
-                try parse(String(path.dropFirst(prefix.count)), size: Int64(values?.fileSize ?? 0))
+            // attachments/<container>/<attachment>/<version>, walked with readdir and
+            // fstatat: Foundation's URL resource values cost ~0.2 ms per file.
+            try Self.walkAttachments(folder: folder.standardizedFileURL.path) { relative, size in
+                try parse(relative, size: size)
             }
         case .zip(let url, _, let root):
             let archive: Archive
@@ -197,6 +202,42 @@ public struct ExportPackage: Sendable {
             }
             for entry in archive where entry.type == .file && entry.path.hasPrefix(root + "attachments/") {
                 try parse(String(entry.path.dropFirst(root.count)), size: Int64(entry.uncompressedSize))
+            }
+        }
+    }
+
+    /// Calls `body` with `attachments/<container>/<attachment>/<version>` (relative to
+    /// `folder`) and the size of every regular file three levels below `attachments`.
+    /// Symbolic links are neither followed nor listed.
+    private static func walkAttachments(folder: String, _ body: (String, Int64) throws -> Void) throws {
+        func entries(_ path: String) -> [(name: String, isDirectory: Bool, size: Int64)] {
+            guard let directory = opendir(path) else { return [] }
+            defer { closedir(directory) }
+            let descriptor = dirfd(directory)
+            var result: [(name: String, isDirectory: Bool, size: Int64)] = []
+            while let entry = readdir(directory) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                    String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+                }
+                guard name != ".", name != ".." else { continue }
+                var info = stat()
+                guard fstatat(descriptor, name, &info, AT_SYMLINK_NOFOLLOW) == 0 else { continue }
+                let kind = info.st_mode & S_IFMT
+                if kind == S_IFDIR {
+                    result.append((name, true, 0))
+                } else if kind == S_IFREG {
+                    result.append((name, false, Int64(info.st_size)))
+                }
+            }
+            return result
+        }
+        let base = folder + "/attachments"
+        for container in entries(base) where container.isDirectory {
+            let containerPath = base + "/" + container.name
+            for attachment in entries(containerPath) where attachment.isDirectory {
+                for version in entries(containerPath + "/" + attachment.name) where !version.isDirectory {
+                    try body("attachments/\(container.name)/\(attachment.name)/\(version.name)", version.size)
+                }
             }
         }
     }

@@ -1,5 +1,11 @@
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A bounded hand-off of record batches from the reading thread to the staging
 /// thread. It holds at most `capacityBytes` of objects (by their XML size; one
 /// batch is always accepted when the queue is empty, so a single huge body passes),
@@ -74,12 +80,26 @@ final class ReadOutcome: @unchecked Sendable {
     private let lock = NSLock()
     private var _objects = 0
     private var _stray: [RepairKind: Int] = [:]
+    private var _readerCPU = 0.0
 
     func set(objects: Int, stray: [RepairKind: Int]) {
         lock.lock()
         _objects = objects
         _stray = stray
         lock.unlock()
+    }
+
+    func setReaderCPU(_ seconds: Double) {
+        lock.lock()
+        _readerCPU = seconds
+        lock.unlock()
+    }
+
+    /// CPU seconds the reading thread used.
+    var readerCPU: Double {
+        lock.lock()
+        defer { lock.unlock() }
+        return _readerCPU
     }
 
     var objects: Int {
@@ -92,5 +112,20 @@ final class ReadOutcome: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         return _stray
+    }
+}
+
+/// CPU time consumed so far, for the importer's figures.
+enum CPUTime {
+    /// By the calling thread.
+    static func thread() -> Double { clock(CLOCK_THREAD_CPUTIME_ID) }
+
+    /// By the whole process (every thread).
+    static func process() -> Double { clock(CLOCK_PROCESS_CPUTIME_ID) }
+
+    private static func clock(_ id: clockid_t) -> Double {
+        var time = timespec()
+        guard clock_gettime(id, &time) == 0 else { return 0 }
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
 }

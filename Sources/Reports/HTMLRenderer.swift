@@ -119,10 +119,23 @@ public struct HTMLRenderer: Sendable {
         html += "</tr></thead><tbody>"
         for row in table.rows {
             html += "<tr>"
-            for cell in row { html += "<td>\(escape(cell))</td>" }
+            for (column, cell) in row.enumerated() {
+                if column == table.linkColumn, !cell.isEmpty, Self.isRelativeLink(cell) {
+                    html += "<td><a href=\"\(escape(cell))\">\(escape(cell))</a></td>"
+                } else {
+                    html += "<td>\(escape(cell))</td>"
+                }
+            }
             html += "</tr>"
         }
         return html + "</tbody></table></div></section>\n"
+    }
+
+    /// A link column's cell becomes a link only when it is a relative path (no scheme, no
+    /// leading slash or backslash), so text from the site cannot become a script URL.
+    static func isRelativeLink(_ cell: String) -> Bool {
+        guard let first = cell.first, first != "/", first != "\\", !cell.contains(":") else { return false }
+        return !cell.contains("\n")
     }
 
     /// Escapes text for HTML content and double-quoted attributes.

@@ -140,10 +140,14 @@ public struct Table: Codable, Sendable, Equatable {
     public var rows: [[String]]
     public var totalRows: Int
     public var fullFile: String?
+    /// A column whose cells are relative paths to files beside the report (rendered as links in HTML).
+    public var linkColumn: Int?
 
     public init(
-        id: String, title: String, columns: [String], rows: [[String]], totalRows: Int? = nil, fullFile: String? = nil
+        id: String, title: String, columns: [String], rows: [[String]], totalRows: Int? = nil, fullFile: String? = nil,
+        linkColumn: Int? = nil
     ) {
+        self.linkColumn = linkColumn
         self.id = id
         self.title = title
         self.columns = columns

@@ -174,6 +174,15 @@ public final class HTTPTransport: Sendable {
         try await client.shutdown()
     }
 
+    func recordRequest() { stats.withLock { $0.requests += 1 } }
+
+    func execute(_ request: HTTPClientRequest) async throws -> HTTPClientResponse {
+        let timeout = TimeAmount.nanoseconds(
+            Int64(configuration.requestTimeout.components.seconds) * 1_000_000_000
+                + configuration.requestTimeout.components.attoseconds / 1_000_000_000)
+        return try await client.execute(request, timeout: timeout, logger: nil)
+    }
+
     /// `base64(user:password)`, the value of a Basic `Authorization` header.
     public static func basicCredentials(user: String, password: String) -> String {
         Data("\(user):\(password)".utf8).base64EncodedString()

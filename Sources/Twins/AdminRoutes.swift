@@ -3,7 +3,7 @@ import Foundation
 extension CloudTwin {
     /// The twin-only admin API: `POST /__twin/reset`, `GET /__twin/stats`,
     /// `GET /__twin/state`, `POST /__twin/config` (rate, faults, latency) and
-    /// `POST /__twin/users` (seed the user directory).
+    /// `POST /__twin/users` (seed the user directory), `POST /__twin/groups` (seed groups).
     func admin(method: String, path: String, body: [UInt8]) async throws -> TwinResponse {
         do {
             switch (method, path) {
@@ -36,6 +36,23 @@ extension CloudTwin {
                 }
                 try await store.commit()
                 return .json(["added": JSONValue(added)])
+            case ("POST", "/__twin/groups"):
+                // Seeds groups that already exist in the site: [{"name", "members": [accountId|email]}].
+                let json = try JSONValue.parse(Data(body))
+                var added: [JSONValue] = []
+                for item in json.array ?? [] {
+                    guard let name = item["name"]?.string else { continue }
+                    var group = await store.group(named: name)
+                    if group == nil { group = try await store.createGroup(name: name) }
+                    guard let group else { continue }
+                    for member in item["members"]?.array?.compactMap(\.string) ?? [] {
+                        let accountId = await store.user(email: member)?.accountId ?? member
+                        try await store.addMember(groupId: group.id, accountId: accountId)
+                    }
+                    added.append(["name": .string(group.name), "id": .string(String(group.id))])
+                }
+                try await store.commit()
+                return .json(["groups": .array(added)])
             default:
                 return Self.error(
                     APIFailure(status: 404, message: "No twin admin endpoint \(method) \(path)."), v1: false)
@@ -44,6 +61,8 @@ extension CloudTwin {
             return Self.error(APIFailure.badRequest(error.summary + (error.remedy.map { " " + $0 } ?? "")), v1: false)
         } catch is DecodingError {
             return Self.error(APIFailure.badRequest("The body is not valid JSON."), v1: false)
+        } catch let failure as APIFailure {
+            return Self.error(failure, v1: false)
         }
     }
 
@@ -138,7 +157,20 @@ extension CloudTwin {
                 "version": 1,
             ]
         }
+        let users = await store.allUsers().map { user -> JSONValue in
+            [
+                "accountId": .string(user.accountId), "email": .string(user.email),
+                "displayName": .string(user.displayName), "invited": .bool(user.invited ?? false),
+            ]
+        }
+        let groups = await store.allGroups().map { group -> JSONValue in
+            [
+                "id": .string(String(group.id)), "name": .string(group.name),
+                "members": .array(group.members.map { .string($0) }),
+            ]
+        }
         return [
+            "users": .array(users), "groups": .array(groups),
             "spaces": .array(spaces), "pages": .array(pages), "blogPosts": .array(blogPosts),
             "comments": .array(comments),
             "attachments": .array(attachments), "labels": .array(labels), "properties": .array(properties),

@@ -117,6 +117,15 @@ struct UserRecord: Codable, Sendable {
     var displayName: String
     var username: String?
     var userKey: String?
+    /// Set for accounts created by `POST /wiki/api/v2/user/access/invite-by-email`.
+    var invited: Bool?
+}
+
+/// A Cloud user group and its members' account ids.
+struct GroupRecord: Codable, Sendable {
+    var id: Int
+    var name: String
+    var members: [String]
 }
 
 enum Timestamp {

@@ -21,6 +21,7 @@ actor CloudStore {
     private(set) var restrictions: [Int: RestrictionRecord] = [:]
     private(set) var permissions: [Int: PermissionRecord] = [:]
     private(set) var users: [String: UserRecord] = [:]
+    private(set) var groups: [Int: GroupRecord] = [:]
     private var blobs: [String: [UInt8]] = [:]
     private var labelIds: [String: Int] = [:]
     /// Attachment ids by container and file name, so uploads stay O(1) on pages with thousands of files.
@@ -76,6 +77,7 @@ actor CloudStore {
                 case "user":
                     let user = try decoder.decode(UserRecord.self, from: json)
                     users[user.accountId] = user
+                case "group": groups[id] = try decoder.decode(GroupRecord.self, from: json)
                 default: break
                 }
             } catch {
@@ -125,6 +127,7 @@ actor CloudStore {
         properties = [:]
         restrictions = [:]
         permissions = [:]
+        groups = [:]
         blobs = [:]
         labelIds = [:]
         applied = [:]
@@ -136,6 +139,80 @@ actor CloudStore {
     }
 
     // MARK: users
+
+    func allUsers() -> [UserRecord] { users.values.sorted { $0.accountId < $1.accountId } }
+
+    func user(email: String) -> UserRecord? {
+        let lowered = email.lowercased()
+        return users.values.first { $0.email.lowercased() == lowered }
+    }
+
+    /// A plausible address: what Cloud's invite endpoint accepts (it ignores the rest).
+    static func isValidEmail(_ email: String) -> Bool {
+        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
+        return parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".") && !parts[1].hasPrefix(".")
+            && !parts[1].hasSuffix(".") && !email.contains(where: \.isWhitespace)
+    }
+
+    /// `invite-by-email`: every valid address without an account gets one (marked invited);
+    /// addresses that already have access are left alone, invalid ones ignored.
+    func invite(emails: [String]) {
+        for email in emails where Self.isValidEmail(email) && user(email: email) == nil {
+            let local = email.split(separator: "@").first.map(String.init) ?? email
+            addUser(
+                UserRecord(
+                    accountId: Self.accountId(for: email), email: email, displayName: local, username: nil,
+                    userKey: nil, invited: true))
+            count("inviteUser")
+        }
+    }
+
+    /// `check-access-by-email`: the addresses with no account, and the invalid ones.
+    func access(emails: [String]) -> (without: [String], invalid: [String]) {
+        let invalid = emails.filter { !Self.isValidEmail($0) }
+        let without = emails.filter { Self.isValidEmail($0) && user(email: $0) == nil }
+        return (without, invalid)
+    }
+
+    // MARK: groups
+
+    func allGroups() -> [GroupRecord] {
+        groups.values.sorted { ($0.name.lowercased(), $0.id) < ($1.name.lowercased(), $1.id) }
+    }
+
+    func group(id: Int) -> GroupRecord? { groups[id] }
+
+    func group(named name: String) -> GroupRecord? {
+        let lowered = name.lowercased()
+        return groups.values.first { $0.name.lowercased() == lowered }
+    }
+
+    /// Cloud group names are unique regardless of case.
+    func createGroup(name: String) throws -> GroupRecord {
+        let trimmed = name.trimmingCharacters(in: .whitespaces)
+        guard !trimmed.isEmpty else { throw APIFailure.badRequest("The group name must not be empty.") }
+        guard trimmed.count <= 255 else { throw APIFailure.badRequest("The group name is longer than 255 characters.") }
+        guard group(named: trimmed) == nil else {
+            throw APIFailure.badRequest("A group with the name '\(trimmed)' already exists.")
+        }
+        let record = GroupRecord(id: makeId(), name: trimmed, members: [])
+        groups[record.id] = record
+        save("group", record.id, record)
+        count("createGroup")
+        return record
+    }
+
+    /// Adds a member; adding someone already in the group changes nothing.
+    func addMember(groupId: Int, accountId: String) throws {
+        guard var record = groups[groupId] else { throw APIFailure.notFound("No group with id \(groupId).") }
+        guard users[accountId] != nil else { throw APIFailure.badRequest("No user with accountId \(accountId).") }
+        guard !record.members.contains(accountId) else { return }
+        record.members.append(accountId)
+        record.members.sort()
+        groups[groupId] = record
+        save("group", groupId, record)
+        count("addGroupMember")
+    }
 
     func addUser(_ user: UserRecord) {
         users[user.accountId] = user

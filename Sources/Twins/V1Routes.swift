@@ -575,7 +575,19 @@ extension CloudTwin {
                 guard let user = await twin.store.user(accountId: await twin.store.adminAccountId) else {
                     throw APIFailure.notFound("The current user is unknown.")
                 }
-                return .json(twin.renderer(request).v1User(user))
+                var rendered = twin.renderer(request).v1User(user)
+                // The twin's only account is the site admin: it may do everything.
+                if request.query("expand")?.split(separator: ",").contains("operations") == true,
+                    case .object(var object) = rendered
+                {
+                    object["operations"] = .array(
+                        [
+                            ("administer", "application"), ("use", "application"), ("create_space", "application"),
+                            ("create", "space"), ("administer", "space"),
+                        ].map { ["operation": .string($0.0), "targetType": .string($0.1)] })
+                    rendered = .object(object)
+                }
+                return .json(rendered)
             })
         routes.append(
             Route("GET", "\(v1)/user/bulk/migration", .users) { twin, request in

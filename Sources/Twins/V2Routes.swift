@@ -4,7 +4,7 @@ extension CloudTwin {
     static let v2 = "/wiki/api/v2"
 
     static func makeRoutes() -> [Route] {
-        v2Routes() + v1Routes()
+        v2Routes() + v1Routes() + identityRoutes()
     }
 
     func renderer(_ request: TwinRequest) -> Renderer { Renderer(store: store, base: request.base) }

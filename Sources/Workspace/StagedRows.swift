@@ -1,25 +1,68 @@
 import GRDB
+import GRDBSQLite
 
-/// A row of one `staged_*` table. Each type names its table and columns once; the
-/// writer inserts any of them with one cached statement per table.
+/// A row of one `staged_*` table. Each type names its table and columns once and
+/// binds its values in column order; the writer inserts any of them with one cached
+/// statement per table.
 public protocol StagedRow: Sendable {
     static var table: String { get }
     static var columns: [String] { get }
-    var values: [StagedValue] { get }
+    func bind(to binder: inout StagedBinder)
 }
 
-/// A column value as the staging writer binds it (no existential boxing per value).
-public enum StagedValue: Sendable, Equatable {
-    case null
-    case text(String)
-    case integer(Int64)
-}
+/// Binds a row's values straight into the writer's prepared statement, in column
+/// order: no array or boxed value per row.
+public struct StagedBinder {
+    let statement: OpaquePointer
+    private(set) var index: Int32 = 0
 
-@inline(__always) func v(_ value: String?) -> StagedValue { value.map { .text($0) } ?? .null }
-@inline(__always) func v(_ value: String) -> StagedValue { .text(value) }
-@inline(__always) func v(_ value: Int64?) -> StagedValue { value.map { .integer($0) } ?? .null }
-@inline(__always) func v(_ value: Int64) -> StagedValue { .integer(value) }
-@inline(__always) func v(_ value: Bool?) -> StagedValue { value.map { .integer($0 ? 1 : 0) } ?? .null }
+    init(statement: OpaquePointer) {
+        self.statement = statement
+    }
+
+    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+    @inline(__always) mutating func add(_ value: String) {
+        index += 1
+        var value = value
+        value.withUTF8 { utf8 in
+            if let base = utf8.baseAddress {
+                base.withMemoryRebound(to: CChar.self, capacity: utf8.count) { chars in
+                    _ = sqlite3_bind_text(statement, index, chars, Int32(utf8.count), Self.transient)
+                }
+            } else {
+                _ = sqlite3_bind_text(statement, index, "", 0, Self.transient)
+            }
+        }
+    }
+
+    @inline(__always) mutating func add(_ value: String?) {
+        if let value {
+            add(value)
+        } else {
+            index += 1
+            sqlite3_bind_null(statement, index)
+        }
+    }
+
+    @inline(__always) mutating func add(_ value: Int64) {
+        index += 1
+        sqlite3_bind_int64(statement, index, value)
+    }
+
+    @inline(__always) mutating func add(_ value: Int64?) {
+        if let value {
+            add(value)
+        } else {
+            index += 1
+            sqlite3_bind_null(statement, index)
+        }
+    }
+
+    @inline(__always) mutating func add(_ value: Bool?) {
+        add(value.map { $0 ? 1 : 0 } as Int64?)
+    }
+}
 
 /// A space (`Space`).
 public struct StagedSpace: StagedRow {
@@ -48,8 +91,15 @@ public struct StagedSpace: StagedRow {
 
     public static let table = "staged_spaces"
     public static let columns = ["id", "key", "name", "type", "status", "home_page_id", "description_id", "xml_bytes"]
-    public var values: [StagedValue] {
-        [v(id), v(key), v(name), v(type), v(status), v(homePageID), v(descriptionID), v(xmlBytes)]
+    public func bind(to binder: inout StagedBinder) {
+        binder.add(id)
+        binder.add(key)
+        binder.add(name)
+        binder.add(type)
+        binder.add(status)
+        binder.add(homePageID)
+        binder.add(descriptionID)
+        binder.add(xmlBytes)
     }
 }
 
@@ -91,14 +141,32 @@ public struct StagedContent: StagedRow {
     public static let columns = [
         "id", "class", "title", "space_id", "space_key", "parent_id", "position", "version", "status",
         "original_id", "container_id", "creator", "last_modifier", "created", "modified", "version_comment",
-        "plugin_key", "draft_page_id", "draft_type", "xml_bytes",
+        "plugin_key", "draft_page_id", "draft_type", "xml_bytes", "effective_space_id",
     ]
-    public var values: [StagedValue] {
-        [
-            v(id), v(className), v(title), v(spaceID), v(spaceKey), v(parentID), v(position), v(version), v(status),
-            v(originalID), v(containerID), v(creator), v(lastModifier), v(created), v(modified), v(versionComment),
-            v(pluginKey), v(draftPageID), v(draftType), v(xmlBytes),
-        ]
+    /// `effective_space_id` starts as the object's own space (most rows have one), so
+    /// resolution only fills in revisions, comments and legacy drafts.
+    public func bind(to binder: inout StagedBinder) {
+        binder.add(id)
+        binder.add(className)
+        binder.add(title)
+        binder.add(spaceID)
+        binder.add(spaceKey)
+        binder.add(parentID)
+        binder.add(position)
+        binder.add(version)
+        binder.add(status)
+        binder.add(originalID)
+        binder.add(containerID)
+        binder.add(creator)
+        binder.add(lastModifier)
+        binder.add(created)
+        binder.add(modified)
+        binder.add(versionComment)
+        binder.add(pluginKey)
+        binder.add(draftPageID)
+        binder.add(draftType)
+        binder.add(xmlBytes)
+        binder.add(spaceID)
     }
 }
 
@@ -129,11 +197,20 @@ public struct StagedAttachment: StagedRow {
         "id", "title", "container_id", "space_id", "version", "status", "original_id", "media_type", "file_size",
         "comment", "creator", "created", "xml_bytes",
     ]
-    public var values: [StagedValue] {
-        [
-            v(id), v(title), v(containerID), v(spaceID), v(version), v(status), v(originalID), v(mediaType),
-            v(fileSize), v(comment), v(creator), v(created), v(xmlBytes),
-        ]
+    public func bind(to binder: inout StagedBinder) {
+        binder.add(id)
+        binder.add(title)
+        binder.add(containerID)
+        binder.add(spaceID)
+        binder.add(version)
+        binder.add(status)
+        binder.add(originalID)
+        binder.add(mediaType)
+        binder.add(fileSize)
+        binder.add(comment)
+        binder.add(creator)
+        binder.add(created)
+        binder.add(xmlBytes)
     }
 }
 
@@ -159,8 +236,13 @@ public struct StagedBody: StagedRow {
 
     public static let table = "staged_bodies"
     public static let columns = ["id", "content_id", "content_class", "body_type", "body_bytes", "xml_bytes"]
-    public var values: [StagedValue] {
-        [v(id), v(contentID), v(contentClass), v(bodyType), v(Int64(body.utf8.count)), v(xmlBytes)]
+    public func bind(to binder: inout StagedBinder) {
+        binder.add(id)
+        binder.add(contentID)
+        binder.add(contentClass)
+        binder.add(bodyType)
+        binder.add(Int64(body.utf8.count))
+        binder.add(xmlBytes)
     }
 
     /// The text lives in its own table so scans of body metadata never read the bodies.
@@ -179,8 +261,9 @@ public struct StagedBodyText: StagedRow {
 
     public static let table = "staged_body_texts"
     public static let columns = ["id", "body"]
-    public var values: [StagedValue] {
-        [v(id), v(body)]
+    public func bind(to binder: inout StagedBinder) {
+        binder.add(id)
+        binder.add(body)
     }
 }
 
@@ -206,8 +289,13 @@ public struct StagedContentProperty: StagedRow {
 
     public static let table = "staged_content_properties"
     public static let columns = ["id", "content_id", "name", "string_value", "long_value", "xml_bytes"]
-    public var values: [StagedValue] {
-        [v(id), v(contentID), v(name), v(stringValue), v(longValue), v(xmlBytes)]
+    public func bind(to binder: inout StagedBinder) {
+        binder.add(id)
+        binder.add(contentID)
+        binder.add(name)
+        binder.add(stringValue)
+        binder.add(longValue)
+        binder.add(xmlBytes)
     }
 }
 
@@ -230,8 +318,12 @@ public struct StagedCollectionLink: StagedRow {
 
     public static let table = "staged_collection_links"
     public static let columns = ["owner_class", "owner_id", "role", "target_class", "target_id"]
-    public var values: [StagedValue] {
-        [v(ownerClass), v(ownerID), v(role), v(targetClass), v(targetID)]
+    public func bind(to binder: inout StagedBinder) {
+        binder.add(ownerClass)
+        binder.add(ownerID)
+        binder.add(role)
+        binder.add(targetClass)
+        binder.add(targetID)
     }
 }
 
@@ -250,8 +342,11 @@ public struct StagedLabel: StagedRow {
 
     public static let table = "staged_labels"
     public static let columns = ["id", "name", "namespace", "owner"]
-    public var values: [StagedValue] {
-        [v(id), v(name), v(namespace), v(owner)]
+    public func bind(to binder: inout StagedBinder) {
+        binder.add(id)
+        binder.add(name)
+        binder.add(namespace)
+        binder.add(owner)
     }
 }
 
@@ -278,8 +373,13 @@ public struct StagedLabelling: StagedRow {
 
     public static let table = "staged_labellings"
     public static let columns = ["id", "label_id", "content_id", "content_class", "page_template_id", "xml_bytes"]
-    public var values: [StagedValue] {
-        [v(id), v(labelID), v(contentID), v(contentClass), v(pageTemplateID), v(xmlBytes)]
+    public func bind(to binder: inout StagedBinder) {
+        binder.add(id)
+        binder.add(labelID)
+        binder.add(contentID)
+        binder.add(contentClass)
+        binder.add(pageTemplateID)
+        binder.add(xmlBytes)
     }
 }
 
@@ -297,8 +397,10 @@ public struct StagedPermissionSet: StagedRow {
 
     public static let table = "staged_permission_sets"
     public static let columns = ["id", "content_id", "type"]
-    public var values: [StagedValue] {
-        [v(id), v(contentID), v(type)]
+    public func bind(to binder: inout StagedBinder) {
+        binder.add(id)
+        binder.add(contentID)
+        binder.add(type)
     }
 }
 
@@ -327,8 +429,14 @@ public struct StagedContentPermission: StagedRow {
 
     public static let table = "staged_content_permissions"
     public static let columns = ["id", "set_id", "type", "user_key", "user_name", "group_name", "xml_bytes"]
-    public var values: [StagedValue] {
-        [v(id), v(setID), v(type), v(userKey), v(userName), v(groupName), v(xmlBytes)]
+    public func bind(to binder: inout StagedBinder) {
+        binder.add(id)
+        binder.add(setID)
+        binder.add(type)
+        binder.add(userKey)
+        binder.add(userName)
+        binder.add(groupName)
+        binder.add(xmlBytes)
     }
 }
 
@@ -361,8 +469,15 @@ public struct StagedSpacePermission: StagedRow {
     public static let columns = [
         "id", "space_id", "type", "group_name", "user_key", "user_name", "all_users", "xml_bytes",
     ]
-    public var values: [StagedValue] {
-        [v(id), v(spaceID), v(type), v(groupName), v(userKey), v(userName), v(allUsers), v(xmlBytes)]
+    public func bind(to binder: inout StagedBinder) {
+        binder.add(id)
+        binder.add(spaceID)
+        binder.add(type)
+        binder.add(groupName)
+        binder.add(userKey)
+        binder.add(userName)
+        binder.add(allUsers)
+        binder.add(xmlBytes)
     }
 }
 
@@ -394,8 +509,15 @@ public struct StagedUser: StagedRow {
     public static let columns = [
         "class", "id", "name", "lower_name", "email", "display_name", "active", "account_id",
     ]
-    public var values: [StagedValue] {
-        [v(className), v(id), v(name), v(name?.lowercased()), v(email), v(displayName), v(active), v(accountID)]
+    public func bind(to binder: inout StagedBinder) {
+        binder.add(className)
+        binder.add(id)
+        binder.add(name)
+        binder.add(name?.lowercased())
+        binder.add(email)
+        binder.add(displayName)
+        binder.add(active)
+        binder.add(accountID)
     }
 }
 
@@ -415,8 +537,12 @@ public struct StagedGroup: StagedRow {
 
     public static let table = "staged_groups"
     public static let columns = ["class", "id", "name", "lower_name", "description"]
-    public var values: [StagedValue] {
-        [v(className), v(id), v(name), v(name?.lowercased()), v(description)]
+    public func bind(to binder: inout StagedBinder) {
+        binder.add(className)
+        binder.add(id)
+        binder.add(name)
+        binder.add(name?.lowercased())
+        binder.add(description)
     }
 }
 
@@ -436,8 +562,11 @@ public struct StagedMembership: StagedRow {
 
     public static let table = "staged_memberships"
     public static let columns = ["id", "group_id", "user_id", "child_group_id"]
-    public var values: [StagedValue] {
-        [v(id), v(groupID), v(userID), v(childGroupID)]
+    public func bind(to binder: inout StagedBinder) {
+        binder.add(id)
+        binder.add(groupID)
+        binder.add(userID)
+        binder.add(childGroupID)
     }
 }
 
@@ -457,8 +586,11 @@ public struct StagedOutgoingLink: StagedRow {
 
     public static let table = "staged_outgoing_links"
     public static let columns = ["id", "source_id", "destination_space_key", "destination_title"]
-    public var values: [StagedValue] {
-        [v(id), v(sourceID), v(destinationSpaceKey), v(destinationTitle)]
+    public func bind(to binder: inout StagedBinder) {
+        binder.add(id)
+        binder.add(sourceID)
+        binder.add(destinationSpaceKey)
+        binder.add(destinationTitle)
     }
 }
 
@@ -482,8 +614,13 @@ public struct StagedPageTemplate: StagedRow {
 
     public static let table = "staged_page_templates"
     public static let columns = ["id", "name", "space_id", "body_type", "body", "xml_bytes"]
-    public var values: [StagedValue] {
-        [v(id), v(name), v(spaceID), v(bodyType), v(body), v(xmlBytes)]
+    public func bind(to binder: inout StagedBinder) {
+        binder.add(id)
+        binder.add(name)
+        binder.add(spaceID)
+        binder.add(bodyType)
+        binder.add(body)
+        binder.add(xmlBytes)
     }
 }
 
@@ -504,8 +641,11 @@ public struct StagedOtherObject: StagedRow {
 
     public static let table = "staged_other_objects"
     public static let columns = ["class", "id", "properties", "xml_bytes"]
-    public var values: [StagedValue] {
-        [v(className), v(id), v(propertiesJSON), v(xmlBytes)]
+    public func bind(to binder: inout StagedBinder) {
+        binder.add(className)
+        binder.add(id)
+        binder.add(propertiesJSON)
+        binder.add(xmlBytes)
     }
 }
 
@@ -527,8 +667,12 @@ public struct StagedAttachmentFile: StagedRow {
 
     public static let table = "staged_attachment_files"
     public static let columns = ["container_id", "attachment_id", "version", "size", "path"]
-    public var values: [StagedValue] {
-        [v(containerID), v(attachmentID), v(version), v(size), v(path)]
+    public func bind(to binder: inout StagedBinder) {
+        binder.add(containerID)
+        binder.add(attachmentID)
+        binder.add(version)
+        binder.add(size)
+        binder.add(path)
     }
 }
 
@@ -546,8 +690,10 @@ public struct StagedMacroUse: StagedRow {
 
     public static let table = "staged_macro_uses"
     public static let columns = ["body_id", "macro", "occurrences"]
-    public var values: [StagedValue] {
-        [v(bodyID), v(macro), v(occurrences)]
+    public func bind(to binder: inout StagedBinder) {
+        binder.add(bodyID)
+        binder.add(macro)
+        binder.add(occurrences)
     }
 }
 
@@ -579,7 +725,12 @@ public struct StagedRepair: StagedRow, Codable, Equatable {
 
     public static let table = "staged_repairs"
     public static let columns = ["kind", "class", "object_id", "count", "action", "detail"]
-    public var values: [StagedValue] {
-        [v(kind), v(className), v(objectID), v(count), v(action), v(detail)]
+    public func bind(to binder: inout StagedBinder) {
+        binder.add(kind)
+        binder.add(className)
+        binder.add(objectID)
+        binder.add(count)
+        binder.add(action)
+        binder.add(detail)
     }
 }

@@ -10,9 +10,15 @@ extension Workspace {
     ///   without attachments (`backupAttachments=false`): missing files are then not
     ///   reported one by one.
     public func resolveStaging(expectAttachmentFiles: Bool) throws {
+        // A pass that can be redone like staging: no fsync per commit (the page cache
+        // stays at its everyday size: SQLite sizes its CREATE INDEX sort buffers from it,
+        // and peak memory must not grow with the export).
+        try database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = OFF") }
+        defer { try? database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") } }
         try database.write { db in
             for statement in StagingSchema.resolutionIndexes { try db.execute(sql: statement) }
             for statement in Self.resolutionStatements { try db.execute(sql: statement) }
+            for statement in StagingSchema.resolvedIndexes { try db.execute(sql: statement) }
             if expectAttachmentFiles {
                 try db.execute(
                     sql: """
@@ -81,9 +87,9 @@ extension Workspace {
         UPDATE staged_content SET parent_id = NULL
         WHERE parent_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM staged_content p WHERE p.id = staged_content.parent_id)
         """,
-        // Spaces: heads first, then legacy drafts by space key, revisions from their head,
-        // attachments and comments from what they belong to.
-        "UPDATE staged_content SET effective_space_id = space_id WHERE space_id IS NOT NULL",
+        // Spaces: heads got their own space as effective_space_id at insert time; then legacy
+        // drafts by space key, revisions from their head, attachments and comments from what
+        // they belong to.
         """
         UPDATE staged_content SET effective_space_id = (
             SELECT s.id FROM staged_spaces s WHERE s.key = staged_content.space_key)

@@ -305,7 +305,7 @@ extension Workspace {
 }
 
 extension StagingSummary.Counts {
-    mutating func add(_ other: StagingSummary.Counts) {
+    public mutating func add(_ other: StagingSummary.Counts) {
         pages += other.pages
         blogPosts += other.blogPosts
         historicalVersions += other.historicalVersions

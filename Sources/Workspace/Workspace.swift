@@ -26,9 +26,12 @@ public final class Workspace: Sendable {
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             var configuration = Configuration()
+            // Another ferry process may hold the write lock for a moment (a sync loop and
+            // `ferry cutover`, `ferry status` during a run): wait rather than fail.
+            configuration.busyMode = .timeout(30)
             configuration.prepareDatabase { db in
                 try db.execute(sql: "PRAGMA page_size = 16384")
-                try db.execute(sql: "PRAGMA cache_size = -16000")
+                try db.execute(sql: "PRAGMA cache_size = -\(Workspace.cacheKiB)")
                 try db.execute(sql: "PRAGMA temp_store = FILE")
             }
             let pool = try DatabasePool(
@@ -49,11 +52,22 @@ public final class Workspace: Sendable {
             for statement in StagingSchema.statements { try db.execute(sql: statement) }
         }
         Ledger.registerMigrations(&migrator)
+        SyncInventory.registerMigrations(&migrator)
         return migrator
     }
 
     /// The migration ledger kept in this workspace's database.
     public var ledger: Ledger { Ledger(database: database) }
+
+    /// Writes the staged tables through to the database file and syncs it, so that a
+    /// power loss after this call cannot lose what the bulk load (run without fsync)
+    /// wrote. Call it before recording that staging is complete.
+    public func makeStagingDurable() throws {
+        try database.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            _ = try Row.fetchAll(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+        }
+    }
 
     /// Empties every staging table (a new export is about to be staged).
     public func resetStaging() throws {
@@ -62,12 +76,28 @@ public final class Workspace: Sendable {
         }
     }
 
+    /// SQLite's page cache on the writer connection while staging and resolving (a bulk
+    /// load), and the everyday size restored afterwards.
+    static let bulkCacheKiB = 65_536
+    static let cacheKiB = 16_000
+
     /// Runs `body` with a writer that batches inserts into transactions of
     /// `batchSize` rows, then commits. Resolution runs separately (``resolveStaging()``).
+    ///
+    /// Staging is a bulk load that can simply be redone from the export, so it runs
+    /// with `synchronous = OFF` (no fsync per commit) and a larger page cache; the
+    /// durable settings come back when it ends. A crash or interrupt mid-way leaves
+    /// partly filled `staged_*` tables: every run starts with ``resetStaging()``, and
+    /// callers that keep staging across runs mark it complete only after
+    /// ``makeStagingDurable()`` (see `SourceStaging`), so a rerun stages afresh.
     public func stage<T>(batchSize: Int = 20_000, _ body: (StagingWriter) throws -> T) throws -> T {
         try database.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA synchronous = OFF")
-            defer { try? db.execute(sql: "PRAGMA synchronous = NORMAL") }
+            try db.execute(sql: "PRAGMA cache_size = -\(Self.bulkCacheKiB)")
+            defer {
+                try? db.execute(sql: "PRAGMA synchronous = NORMAL")
+                try? db.execute(sql: "PRAGMA cache_size = -\(Self.cacheKiB)")
+            }
             let writer = StagingWriter(db: db, batchSize: batchSize)
             try writer.begin()
             do {
@@ -87,14 +117,13 @@ public final class StagingWriter {
     private let db: Database
     private let batchSize: Int
     private var pending = 0
-    private var statements: [String: Statement] = [:]
+    /// One prepared INSERT per row type (keyed by type: no string hashing per row).
+    private var statements: [ObjectIdentifier: Statement] = [:]
 
     init(db: Database, batchSize: Int) {
         self.db = db
         self.batchSize = batchSize
     }
-
-    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
     func begin() throws { try db.execute(sql: "BEGIN") }
     func commit() throws { try db.execute(sql: "COMMIT") }
@@ -105,7 +134,7 @@ public final class StagingWriter {
     @discardableResult
     public func insert<Row: StagedRow>(_ row: Row) throws -> Bool {
         let statement: Statement
-        if let cached = statements[Row.table] {
+        if let cached = statements[ObjectIdentifier(Row.self)] {
             statement = cached
         } else {
             let placeholders = Array(repeating: "?", count: Row.columns.count).joined(separator: ",")
@@ -113,29 +142,13 @@ public final class StagingWriter {
                 sql:
                     "INSERT OR IGNORE INTO \(Row.table) (\(Row.columns.joined(separator: ","))) VALUES (\(placeholders))"
             )
-            statements[Row.table] = statement
+            statements[ObjectIdentifier(Row.self)] = statement
         }
         // Bind and step with the C API: no intermediate argument arrays per row.
         let handle = statement.sqliteStatement
         sqlite3_reset(handle)
-        for (offset, value) in row.values.enumerated() {
-            let index = Int32(offset + 1)
-            switch value {
-            case .null: sqlite3_bind_null(handle, index)
-            case .integer(let number): sqlite3_bind_int64(handle, index, number)
-            case .text(let text):
-                var text = text
-                text.withUTF8 { utf8 in
-                    _ = utf8.withMemoryRebound(to: CChar.self) { chars in
-                        if let base = chars.baseAddress {
-                            sqlite3_bind_text(handle, index, base, Int32(chars.count), Self.transient)
-                        } else {
-                            sqlite3_bind_text(handle, index, "", 0, Self.transient)
-                        }
-                    }
-                }
-            }
-        }
+        var binder = StagedBinder(statement: handle)
+        row.bind(to: &binder)
         let code = sqlite3_step(handle)
         guard code == SQLITE_DONE else {
             throw DatabaseError(

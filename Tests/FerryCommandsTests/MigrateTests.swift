@@ -53,6 +53,14 @@ struct MigrateTests {
         #expect(checked["pages"] == 40)
         #expect(checked["attachments"] == 12)
         #expect((report["knownLimits"] as? [String])?.isEmpty == false)
+        // The shared report model: the same report.json/report.html/CSV set as assess and report.
+        let verifyFolder = URL(fileURLWithPath: workspace).appendingPathComponent("verify")
+        let rendered = try json(String(contentsOf: verifyFolder.appendingPathComponent("report.json"), encoding: .utf8))
+        #expect((rendered["findings"] as? [Any])?.isEmpty == true)
+        #expect((rendered["knownLimits"] as? [String]) == (report["knownLimits"] as? [String]))
+        let html = try String(contentsOf: verifyFolder.appendingPathComponent("report.html"), encoding: .utf8)
+        #expect(html.contains("Ferry verification"))
+        #expect(FileManager.default.fileExists(atPath: verifyFolder.appendingPathComponent("differences.csv").path))
 
         let again = try FerryProcess.run([
             "migrate", "--from", export.path, "--to", "twin", "--workspace", workspace, "--json",

@@ -29,6 +29,11 @@ public struct SampleGenerator {
         public var sections = 6
         /// The largest attachment file, in bytes.
         public var maxAttachmentBytes = 256 * 1024
+        /// Plant the extra items `ferry archive` must find (see SampleArchivePlants.swift).
+        public var plantArchive = false
+
+        /// Changes to make to the generated site (a later export of it); see ``SampleMutation``.
+        public var mutation: SampleMutation?
 
         public init() {}
     }
@@ -133,7 +138,7 @@ struct ExpectedCounts {
 }
 
 /// One generation run: the writers, counters and id scheme.
-private final class SampleRun {
+final class SampleRun {
     let options: SampleGenerator.Options
     let root: URL
     let progress: ((Int64) -> Void)?
@@ -151,9 +156,51 @@ private final class SampleRun {
         "site-admins", "system-administrators", "atlassian-addons", "atlassian-addons-admin", "org-admins",
     ]
     static let groups = ["confluence-users", "confluence-administrators"] + adminGroups + ["engineering", "finance"]
+    /// The realistic profile's admin groups: the same structure without Atlassian's blocklisted names.
+    static let realisticAdminGroups = [
+        "wiki-admins", "wiki-operators", "integrations", "integrations-admin", "auditors",
+    ]
+    /// The adversarial profile and `--plant-archive` (whose archive keeps the blocklisted
+    /// groups' members) use Atlassian's blocklisted names; the realistic profile alone does not.
+    var groupNames: [String] {
+        adversarial || options.plantArchive
+            ? Self.groups
+            : ["confluence-users", "confluence-administrators"] + Self.realisticAdminGroups + [
+                "engineering", "finance",
+            ]
+    }
+    /// The domain of every ordinary sample address (not a placeholder domain, so identity
+    /// checks raise nothing on the realistic profile).
+    static let emailDomain = "sample-corp.net"
+
+    /// A user's email. Realistic: `name@sample-corp.net`, all valid and distinct.
+    /// Adversarial plants identity problems: malformed (every 7th), placeholder domain
+    /// (every 11th), the same address as the previous user in other letter case (every 9th),
+    /// and Gmail aliases (`name@gmail.com`, then `n.ame+wiki@gmail.com` for the next user).
+    func email(_ u: Int) -> (email: String, problem: (kind: String, detail: String)?) {
+        let name = userName(u)
+        guard adversarial, u > 0 else { return ("\(name)@\(Self.emailDomain)", nil) }
+        if u % 7 == 3 { return (u % 2 == 0 ? "\(name)-at-example.com" : "\(name)@", ("email.invalid", "syntax")) }
+        if u % 11 == 6 { return ("\(name)@example.com", ("email.invalid", "placeholder")) }
+        if u % 10 == 6 { return ("\(name)@gmail.com", nil) }
+        if u % 10 == 7, email(u - 1).email.hasSuffix("@gmail.com") {
+            let previous = userName(u - 1)
+            let dotted = String(previous.prefix(2)) + "." + String(previous.dropFirst(2))
+            return ("\(dotted)+wiki@gmail.com", ("email.duplicate", "gmail-alias"))
+        }
+        if u % 9 == 5, email(u - 1).problem == nil, !email(u - 1).email.hasSuffix("@gmail.com") {
+            return (email(u - 1).email.uppercased(), ("email.duplicate", "case"))
+        }
+        return ("\(name)@\(Self.emailDomain)", nil)
+    }
+
+    /// Adversarial: the last user is deactivated and created the first page of the first space.
+    func deactivated(_ u: Int) -> Bool { adversarial && u == userCount - 1 }
     static let labels = ["howto", "meeting-notes", "decision", "runbook", "archive", "kb", "faq", "team:alpha"]
 
     let userCount: Int
+    /// Users named as creator or last modifier of anything (the assessment's content owners).
+    var owners = Set<Int>()
 
     init(options: SampleGenerator.Options, root: URL, progress: ((Int64) -> Void)?) throws {
         self.options = options
@@ -210,7 +257,8 @@ private final class SampleRun {
     }
 
     func userRef(_ name: String, _ u: Int) -> String {
-        ref(name, "ConfluenceUserImpl", "<![CDATA[\(userKey(u))]]>", key: "key")
+        if name == "creator" || name == "lastModifier" { owners.insert(u) }
+        return ref(name, "ConfluenceUserImpl", "<![CDATA[\(userKey(u))]]>", key: "key")
     }
 
     /// A BodyContent; returns the number of nested-CDATA escapes written.
@@ -250,6 +298,7 @@ private final class SampleRun {
         var expected: [ExpectedCounts] = []
         for s in 0..<options.spaces { expected.append(try writeSpace(s)) }
         if adversarial { try writeOrphans() }
+        if options.plantArchive { try writeArchivePlants(expected: &expected) }
         try out.write("</hibernate-generic>\n")
         try out.flush()
         progress?(out.count - reported)
@@ -263,7 +312,7 @@ private final class SampleRun {
                 backupAttachments=true
                 defaultUsersGroup=confluence-users
 
-                """
+                """ + archiveDescriptorLines
             try Data(descriptor.utf8).write(to: root.appendingPathComponent("exportDescriptor.properties"))
         } else {
             try problem("missing-descriptor", "exportDescriptor.properties", "-", expect: "warned")
@@ -288,11 +337,13 @@ private final class SampleRun {
         for u in 0..<userCount {
             var random = SampleRandom(seed: options.seed, 1, UInt64(u))
             let name = userName(u)
-            // Every 7th email is invalid, every 9th duplicates the previous user's.
-            let email: String =
-                u % 7 == 3
-                ? (u % 2 == 0 ? "\(name)-at-example.com" : "\(name)@")
-                : u % 9 == 5 ? "user\(u - 1)@example.com" : "\(name)@example.com"
+            let (email, planted) = self.email(u)
+            if let planted {
+                try problem(planted.kind, "ConfluenceUserImpl", userKey(u), expect: "finding")
+            }
+            if deactivated(u) {
+                try problem("user.deactivated-owner", "ConfluenceUserImpl", userKey(u), expect: "finding")
+            }
             try object(
                 "ConfluenceUserImpl", "com.atlassian.confluence.user", id: "<![CDATA[\(userKey(u))]]>", key: "key",
                 text("name", name) + text("lowerName", name) + text("email", email))
@@ -300,14 +351,17 @@ private final class SampleRun {
                 "\(random.pick(["Ana", "Ben", "Chen", "Dana", "Eli", "Fatima", "Goran", "Hana"])) \(name.capitalized)"
             try object(
                 "InternalUser", "com.atlassian.crowd.model.user", id: "\(10_000 + u)",
-                text("name", name) + text("lowerName", name) + plain("active", u % 13 == 12 ? "false" : "true")
+                text("name", name) + text("lowerName", name) + plain("active", deactivated(u) ? "false" : "true")
                     + text("displayName", display) + text("emailAddress", email)
                     + ref("directory", "DirectoryImpl", 1))
             try object(
                 "PersonalInformation", "com.atlassian.confluence.user", id: "\(20_000 + u)",
                 userRef("user", u) + plain("version", 1))
         }
-        for (g, name) in Self.groups.enumerated() {
+        for (g, name) in groupNames.enumerated() {
+            if Self.adminGroups.contains(name) {
+                try problem("group.blocklisted", "InternalGroup", name, expect: "finding")
+            }
             try object(
                 "InternalGroup", "com.atlassian.crowd.model.group", id: "\(groupID(g))",
                 text("name", name) + text("lowerName", name) + plain("active", "true") + plain("local", "true")
@@ -331,7 +385,7 @@ private final class SampleRun {
         try member(3, 1)
         for (index, (type, group)) in [
             ("USECONFLUENCE", "confluence-users"), ("ADMINISTRATECONFLUENCE", "confluence-administrators"),
-            ("SYSTEMADMINISTRATOR", "system-administrators"), ("CREATESPACE", "confluence-users"),
+            ("SYSTEMADMINISTRATOR", groupNames[3]), ("CREATESPACE", "confluence-users"),
         ].enumerated() {
             try object(
                 "SpacePermission", "com.atlassian.confluence.security", id: "\(40_000 + index)",
@@ -415,11 +469,18 @@ private final class SampleRun {
         expected.spacePermissions = permissions.count
 
         let attachments = attachmentsIn(s)
-        for p in 0..<pages {
+        let vanished = options.mutation?.vanishSpaces.contains(key) ?? false
+        for p in 0..<(vanished ? 1 : pages) {
             try writePage(s: s, p: p, pages: pages, attachments: attachments, expected: &expected)
         }
+        if let mutation = options.mutation, !vanished {
+            for p in pages..<(pages + mutation.newPages) {
+                try writePage(s: s, p: p, pages: pages, attachments: attachments, expected: &expected)
+            }
+        }
+        if adversarial, s == 0 { try writeAssessmentPlants(s: s, pages: pages, expected: &expected) }
         // Blog posts: one per ten pages, at least one.
-        for b in 0..<max(1, pages / 10) {
+        for b in 0..<(vanished ? 0 : max(1, pages / 10)) {
             try writeBlogPost(s: s, b: b, expected: &expected)
         }
         return expected
@@ -432,12 +493,20 @@ private final class SampleRun {
         var random = SampleRandom(seed: options.seed, UInt64(s) &+ 100, UInt64(p))
         let id = pageID(s, p)
         let spaceID = spaceBase(s)
-        let title = pageTitle(s, p)
+        let change = options.mutation?.kind(page: p, pages: pages)
+        if change == .delete { return }
+        let isNew = p >= pages
+        let title = pageTitle(s, p) + (change == .rename ? " (renamed)" : "")
         let historyCount = options.history == 0 ? 0 : random.below(options.history + 1)
-        let creator = random.below(userCount)
+        let drawn = random.below(userCount)
+        let creator = adversarial && s == 0 && p == 0 ? userCount - 1 : drawn
         let created = date(&random)
-        let parent: Int? = p == 0 ? nil : (p - 1) / 4
-        let position = p == 0 ? nil : (p - 1) % 4
+        var parent: Int? = p == 0 ? nil : (p - 1) / 4
+        var position = p == 0 ? nil : (p - 1) % 4
+        if change == .move, let mutation = options.mutation {
+            parent = mutation.movedParent(page: p)
+            position = 1000 + p
+        }
         let attachmentRange =
             firstAttachment(
                 p, pages: pages, attachments: attachments)..<firstAttachment(
@@ -454,6 +523,10 @@ private final class SampleRun {
             userKeys: [userKey(random.below(userCount))], inlineMarker: marker, sections: sections)
         var macros: [String: Int] = [:]
         var pageBody = SampleBodies.page(context, random: &random, macros: &macros)
+        if change == .edit || change == .rename {
+            pageBody += "<p>Edited in the source after the migration: \(SampleBodies.xml(title)).</p>"
+        }
+        if isNew { pageBody += "<p>Created in the source after the migration.</p>" }
         // Adversarial: one huge body (over 10 MB) in the first space.
         if adversarial, s == 0, p == min(3, pages - 1) {
             let paragraph = "<p>" + String(repeating: "Huge body text for the tokenizer. ", count: 30) + "</p>"
@@ -485,11 +558,14 @@ private final class SampleRun {
             titleText += "\u{8}"
             try problem("control-characters", "Page", "\(id)", count: 1, expect: "repaired")
         }
+        let versionBump = change == .edit || change == .rename ? 1 : 0
+        let modified = (change != nil || isNew) ? (options.mutation?.modified ?? created) : created
         var headProperties =
-            text("title", titleText) + text("lowerTitle", title.lowercased()) + plain("version", historyCount + 1)
+            text("title", titleText) + text("lowerTitle", title.lowercased())
+            + plain("version", historyCount + 1 + versionBump)
             + text("contentStatus", "current") + ref("space", "Space", spaceID) + userRef("creator", creator)
             + plain("creationDate", created) + userRef("lastModifier", creator)
-            + plain("lastModificationDate", created) + text("versionComment", historyCount > 0 ? "Updated" : "")
+            + plain("lastModificationDate", modified) + text("versionComment", historyCount > 0 ? "Updated" : "")
         if let parent {
             if adversarial, p % 60 == 29 {
                 headProperties += ref("parent", "Page", spaceBase(s) + 999_000_000)
@@ -575,10 +651,27 @@ private final class SampleRun {
             expected.storageBodies += 1
         }
 
+        if change == .comment {
+            let commentID = id + 230
+            let properties =
+                ref("containerContent", "Page", id) + text("contentStatus", "current") + plain("version", 1)
+                + userRef("creator", creator) + plain("creationDate", modified)
+            try emit {
+                try self.object("Comment", "com.atlassian.confluence.pages", id: "\(commentID)", properties)
+                try self.body(
+                    commentID + 50, owner: commentID, ownerClass: "Comment",
+                    "<p>A comment added after the migration.</p>")
+            }
+            expected.comments += 1
+            expected.footerComments += 1
+            expected.storageBodies += 1
+        }
+
         // Attachments with versions and files.
         for (offset, a) in attachmentRange.enumerated() {
             try writeAttachment(
-                s: s, a: a, pageID: id, slot: offset, missingFile: adversarial && a % 17 == 5, expected: &expected)
+                s: s, a: a, pageID: id, slot: offset, missingFile: adversarial && a % 17 == 5,
+                extraVersion: change == .attachmentVersion && offset == 0, expected: &expected)
         }
 
         // Labels.
@@ -595,8 +688,32 @@ private final class SampleRun {
             expected.labels += 1
         }
 
+        if change == .label {
+            let label = (p + 1) % Self.labels.count
+            try emit {
+                try self.object(
+                    "Labelling", "com.atlassian.confluence.labels", id: "\(id + 350)",
+                    self.ref("label", "Label", self.labelID(label)) + self.ref("content", "Page", id)
+                        + self.text("labelableType", "CONTENT") + self.userRef("owningUser", creator))
+            }
+            expected.labels += 1
+        }
+        if change == .restrict, p % 10 != 9 {
+            try emit {
+                try self.object(
+                    "ContentPermissionSet", "com.atlassian.confluence.security", id: "\(id + 420)",
+                    self.text("type", "View") + self.ref("owningContent", "Page", id))
+                try self.object(
+                    "ContentPermission", "com.atlassian.confluence.security", id: "\(id + 421)",
+                    self.text("type", "View") + self.text("groupName", "engineering")
+                        + self.ref("owningSet", "ContentPermissionSet", id + 420))
+            }
+            expected.restrictions += 1
+        }
+
         // Restrictions: view on every 10th page (a user and a group), edit on every 15th.
-        if p % 10 == 9 {
+        // A mutation's restriction change lifts the view restriction of such a page.
+        if p % 10 == 9, change != .restrict {
             try emit {
                 try self.object(
                     "ContentPermissionSet", "com.atlassian.confluence.security", id: "\(id + 400)",
@@ -700,12 +817,14 @@ private final class SampleRun {
     }
 
     func writeAttachment(
-        s: Int, a: Int, pageID: Int64, slot: Int, missingFile: Bool, expected: inout ExpectedCounts
+        s: Int, a: Int, pageID: Int64, slot: Int, missingFile: Bool, extraVersion: Bool = false,
+        expected: inout ExpectedCounts
     )
         throws
     {
         var random = SampleRandom(seed: options.seed, UInt64(s) &+ 300, UInt64(a))
-        let versions = 1 + (options.history == 0 ? 0 : random.below(min(options.history, 3) + 1))
+        let versions =
+            1 + (options.history == 0 ? 0 : random.below(min(options.history, 3) + 1)) + (extraVersion ? 1 : 0)
         let headID = pageID + 700 + Int64(slot) * 10
         let name = attachmentName(s, a)
         let mediaTypes = [
@@ -875,8 +994,10 @@ private final class SampleRun {
         totalsJSON.removeLast()
         totalsJSON +=
             ",\"spaces\":\(expected.count),\"users\":\(userCount),\"groups\":\(Self.groups.count),\"globalPermissions\":4"
-            + ",\"unmigratable\":{\"AuditRecord\":3,\"ConfluenceBandanaRecord\":3,\"DirectoryImpl\":1,"
-            + "\"PersonalInformation\":\(userCount),\"Attachment:PersonalInformation\":1}}"
+            + ",\"unmigratable\":{\"AuditRecord\":\(3 + (archiveUnmigratable["AuditRecord"] ?? 0)),"
+            + "\"ConfluenceBandanaRecord\":\(3 + (archiveUnmigratable["ConfluenceBandanaRecord"] ?? 0)),"
+            + "\"DirectoryImpl\":1,\"PersonalInformation\":\(userCount),"
+            + "\"Attachment:PersonalInformation\":\(1 + (archiveUnmigratable["Attachment:PersonalInformation"] ?? 0))}}"
         let macros = macroCounts.sorted { ($0.value.count, $1.key) > ($1.value.count, $0.key) }
             .map { "{\"name\":\"\($0.key)\",\"count\":\($0.value.count),\"pages\":\($0.value.pages)}" }
         try writer.write(
@@ -888,6 +1009,7 @@ private final class SampleRun {
             "expected":{"totals":\(totalsJSON),
             "spaces":[\(expected.map(\.json).joined(separator: ",\n"))],
             "macros":[\(macros.joined(separator: ","))]},
+            "archive":\(archiveManifestJSON),
             "problems":[
             """)
         // Stream the planted problems from the side file, one per line.
@@ -907,7 +1029,7 @@ private final class SampleRun {
                 carry = Data(carry)
             }
         }
-        try writer.write("\n]}\n")
+        try writer.write("\n],\n\"assessment\":" + (try writeAssessmentInputs()) + "}\n")
         try writer.flush()
     }
 }

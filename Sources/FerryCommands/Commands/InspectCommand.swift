@@ -77,6 +77,12 @@ public struct InspectCommand: AsyncParsableCommand {
                 "seconds": "\(String(format: "%.2f", result.seconds))",
                 "stream_seconds": "\(String(format: "%.2f", result.streamSeconds))",
                 "resolve_seconds": "\(String(format: "%.2f", result.resolveSeconds))", "workspace": "\(folder.path)",
+                "cpu_seconds": "\(String(format: "%.2f", result.cpuSeconds))",
+                "setup_cpu_seconds": "\(String(format: "%.2f", result.setupCPUSeconds))",
+                "reader_cpu_seconds": "\(String(format: "%.2f", result.readerCPUSeconds))",
+                "stager_cpu_seconds": "\(String(format: "%.2f", result.stagerCPUSeconds))",
+                "resolve_cpu_seconds": "\(String(format: "%.2f", result.resolveCPUSeconds))",
+                "critical_path_cpu_seconds": "\(String(format: "%.2f", result.criticalPathCPUSeconds))",
             ])
         let summary = try store.summary(includeRepairs: false)
         let report = InspectReport(

@@ -1,4 +1,5 @@
 public import ArgumentParser
+import ConfluenceDataCenter
 import ConfluenceExport
 import FerryModel
 import Foundation
@@ -11,7 +12,7 @@ import Workspace
 public struct MigrateCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "migrate",
-        abstract: "Migrate an XML export into Confluence Cloud (or a twin), resumably.",
+        abstract: "Migrate an XML export or a live Data Center site into Confluence Cloud (or a twin), resumably.",
         discussion: """
             Stages the export into the workspace (once), plans every target write, and \
             runs them in dependency order with a fixed number of concurrent writers: \
@@ -35,15 +36,35 @@ public struct MigrateCommand: AsyncParsableCommand {
             bulk of the bytes; the later full run completes the pages and uploads no \
             attachment again.
 
+            --from is an export, or the URL of a live Data Center/Server site \
+            (https://wiki.corp.com, with its context path if it has one). Ferry then reads \
+            the site through its REST API into the workspace (once; later runs reuse it) \
+            and migrates it exactly as it would an export. It sends at most --source-rate \
+            requests per second (default 20) with at most --source-concurrency in flight \
+            (default 4), so production is never overloaded. Credentials come from \
+            FERRY_SOURCE_TOKEN (a personal access token), or FERRY_SOURCE_USER with \
+            FERRY_SOURCE_PASSWORD, or token_file under [source] in ferry.toml; never from \
+            the command line. Plain http:// is refused except for 127.0.0.1/localhost (a \
+            twin) unless --allow-insecure-http is given.
+
             TARGET is a Cloud site URL (credentials from FERRY_TARGET_EMAIL and \
             FERRY_TARGET_TOKEN), a twin URL, or 'twin' for an in-process twin whose \
             state lives in the workspace. A space whose key already exists in the \
             target is left alone unless --into-existing is given.
 
+            --users applies a reviewed identity mapping (written by ferry users, which \
+            also records it in the workspace, so --users may be left out): users marked \
+            create are invited to the site, groups created and members added, and \
+            mentions, restrictions, space permissions and comment authorship resolve to \
+            the mapped Cloud accounts. Every row is checked first; a bad row is reported \
+            with its line and nothing is written.
+
             Example:
               ferry migrate --from site-export.zip --to twin --workspace ./ws
               ferry migrate --from site-export.zip --to twin --workspace ./ws --history all
               ferry migrate --from site-export.zip --to twin --workspace ./ws --attachments-only
+              ferry migrate --from site-export.zip --to twin --workspace ./ws --users mapping.csv
+              FERRY_SOURCE_TOKEN=... ferry migrate --from https://wiki.corp.com --spaces ENG --to twin --workspace ./ws
               FERRY_TARGET_EMAIL=me@corp.com FERRY_TARGET_TOKEN=... \\
                 ferry migrate --from site-export.zip --to https://corp.atlassian.net --workspace ./ws --spaces ENG,OPS
             """
@@ -54,8 +75,25 @@ public struct MigrateCommand: AsyncParsableCommand {
 
     @Option(
         name: .customLong("from"),
-        help: ArgumentHelp("The XML export: a .zip, a folder or an entities.xml.", valueName: "export"))
+        help: ArgumentHelp(
+            "The XML export (a .zip, a folder or an entities.xml), or a Data Center site URL.",
+            valueName: "export|url"))
     public var source: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Requests per second sent to a Data Center source (at most).", valueName: "n"))
+    public var sourceRate: Double = 20
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Requests in flight to a Data Center source (at most).", valueName: "n"))
+    public var sourceConcurrency: Int = 4
+
+    @Flag(
+        name: .long,
+        help: "Allow a plain http:// Data Center URL that is not on this machine (credentials travel unencrypted).")
+    public var allowInsecureHttp: Bool = false
 
     @Option(
         name: .customLong("to"), help: ArgumentHelp("A Cloud site URL, a twin URL, or 'twin'.", valueName: "target"))
@@ -83,6 +121,13 @@ public struct MigrateCommand: AsyncParsableCommand {
     )
     public var attachmentsOnly: Bool = false
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The reviewed identity mapping CSV (default: the one ferry users recorded in the workspace).",
+            valueName: "mapping.csv"))
+    public var users: String?
+
     @Flag(name: .long, help: "Write into target spaces whose key already exists.")
     public var intoExisting: Bool = false
 
@@ -97,6 +142,15 @@ public struct MigrateCommand: AsyncParsableCommand {
 
     public init() {}
 
+    public func validate() throws {
+        guard sourceRate > 0, sourceRate <= 10_000 else {
+            throw ValidationError("--source-rate must be between 0 and 10000.")
+        }
+        guard (1...64).contains(sourceConcurrency) else {
+            throw ValidationError("--source-concurrency must be between 1 and 64.")
+        }
+    }
+
     public func run() async throws {
         let logger = global.makeLogger()
         let configuration = try options.load(source: source, target: target, logger: logger)
@@ -104,9 +158,31 @@ public struct MigrateCommand: AsyncParsableCommand {
             throw ValidationError("give the export with --from (or source.location in ferry.toml)")
         }
         let workspace = try Workspace.open(at: URL(fileURLWithPath: configuration.workspace.value))
-        let export = try SourceStaging.stage(export: URL(fileURLWithPath: source), workspace: workspace, logger: logger)
         let selected = spaces.map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) }
-        let migrationOptions = MigrationOptions(
+        let export: ExportPackage
+        let recordedSource: String
+        if DataCenterSource.isSite(source) {
+            let client = try DataCenterSource.client(
+                site: source, configuration: configuration, rate: sourceRate, concurrency: sourceConcurrency,
+                allowInsecureHTTP: allowInsecureHttp, logger: logger)
+            do {
+                export = try await DataCenterSource.stage(
+                    client: client, workspace: workspace, spaces: selected.map { $0.sorted() },
+                    concurrency: sourceConcurrency, history: history == .all, logger: logger)
+            } catch {
+                try? await client.transport.shutdown()
+                throw error
+            }
+            try? await client.transport.shutdown()
+            recordedSource = client.site
+        } else {
+            export = try SourceStaging.stage(export: URL(fileURLWithPath: source), workspace: workspace, logger: logger)
+            recordedSource = URL(fileURLWithPath: source).standardizedFileURL.path
+        }
+        let mappingPath = users ?? IdentityRecord.read(workspace: workspace.folder)?.mapping
+        // Checked before anything is sent: a bad row stops the run with its line number.
+        let mapping = try mappingPath.map { try IdentityMappingFile.readMapping(URL(fileURLWithPath: $0)) }
+        var migrationOptions = MigrationOptions(
             spaces: selected, concurrency: configuration.concurrency.value,
             history: history == .all ? .all : .latest, intoExisting: intoExisting, onlyFailed: onlyFailed,
             attachmentsOnly: attachmentsOnly)
@@ -119,9 +195,21 @@ public struct MigrateCommand: AsyncParsableCommand {
         }
         let connection = try await TargetConnection.open(
             target: targetName, configuration: configuration, workspace: workspace.folder, logger: logger)
-        try MigrationRecord(source: URL(fileURLWithPath: source).standardizedFileURL.path, target: targetName).write(
-            workspace.folder)
-        let outcome: MigrationOutcome
+        try MigrationRecord(source: recordedSource, target: targetName).write(workspace.folder)
+        var identity: IdentitySummary?
+        if let mapping {
+            do {
+                let application = try await IdentityApplier(
+                    client: connection.client, workspace: workspace.folder, logger: logger
+                ).apply(mapping, source: try SourceDirectory.load(from: workspace))
+                migrationOptions.identities = application.resolved
+                identity = IdentitySummary(application, mapping: mappingPath ?? "")
+            } catch {
+                await connection.close()
+                throw error
+            }
+        }
+        var outcome: MigrationOutcome
         do {
             outcome = try await Self.migrate(
                 workspace: workspace, export: export, connection: connection, options: migrationOptions, logger: logger
@@ -132,6 +220,7 @@ public struct MigrateCommand: AsyncParsableCommand {
             throw error
         }
         await connection.close()
+        outcome.identity = identity
         if json {
             try Console.printJSON(outcome)
         } else {
@@ -298,6 +387,8 @@ struct MigrationOutcome: Encodable {
     var failures: [Failure]
     /// Set for `--attachments-only`: the writes left pending are the later full run's.
     var attachmentsOnly = false
+    /// What applying the identity mapping did, when one was given.
+    var identity: IdentitySummary?
 
     func marking(attachmentsOnly value: Bool) -> MigrationOutcome {
         var copy = self
@@ -327,6 +418,7 @@ struct MigrationOutcome: Encodable {
                 + "\(responses429) answered 429, \(String(format: "%.1f", seconds)) s",
         ]
         for failure in failures { lines.append("  failed \(failure.key) (\(failure.space)): \(failure.error)") }
+        if let identity { lines += identity.lines }
         if attachmentsOnly {
             lines.append(
                 "Attachments pre-migrated: run ferry migrate without --attachments-only to complete the pages"
@@ -337,5 +429,58 @@ struct MigrationOutcome: Encodable {
         }
         lines.append("Workspace: \(workspace) (ferry status --workspace \(workspace))")
         return lines.joined(separator: "\n")
+    }
+}
+
+/// What `ferry migrate` did with the identity mapping.
+struct IdentitySummary: Encodable {
+    var mapping: String
+    var mapped: Int
+    var invited: [String]
+    var pendingInvites: [String]
+    var hiddenAccounts: [String]
+    var skippedUsers: [String]
+    var createdGroups: [String]
+    var mergedGroups: [String]
+    var membershipsAdded: Int
+    var manualAdminGroups: [String: [String]]
+
+    init(_ application: IdentityApplication, mapping: String) {
+        self.mapping = mapping
+        mapped = application.mapped
+        invited = application.invited
+        pendingInvites = application.pendingInvites
+        hiddenAccounts = application.hiddenAccounts
+        skippedUsers = application.skippedUsers.sorted()
+        createdGroups = application.createdGroups
+        mergedGroups = application.mergedGroups
+        membershipsAdded = application.membershipsAdded
+        manualAdminGroups = application.manualAdminGroups
+    }
+
+    var lines: [String] {
+        var lines = [
+            "Identity mapping \(mapping): \(mapped) users mapped, \(invited.count) invited, "
+                + "\(createdGroups.count) groups created, \(mergedGroups.count) merged, \(membershipsAdded) memberships added"
+        ]
+        if !pendingInvites.isEmpty {
+            lines.append("  invitations not complete yet (run again later): \(pendingInvites.joined(separator: ", "))")
+        }
+        if !hiddenAccounts.isEmpty {
+            lines.append(
+                "  already on the site but their email is hidden (map them by accountId): \(hiddenAccounts.joined(separator: ", "))"
+            )
+        }
+        if !skippedUsers.isEmpty {
+            lines.append(
+                "  skipped users (mentions stay plain text, listed in ferry report): \(skippedUsers.joined(separator: ", "))"
+            )
+        }
+        for (group, members) in manualAdminGroups.sorted(by: { $0.key < $1.key }) {
+            lines.append(
+                "  blocklisted group \(group) not created; re-add by hand: "
+                    + (members.isEmpty ? "no members" : members.joined(separator: ", ")))
+        }
+        return lines
     }
 }

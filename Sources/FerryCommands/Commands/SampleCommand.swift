@@ -20,7 +20,11 @@ public struct SampleCommand: AsyncParsableCommand {
             expand, status, Jira and toc macros, task lists, layouts, images, links to \
             pages, users and attachments, emoticons, dates and inline comment markers. \
             It also plants what Cloud cannot take: global settings, audit records, \
-            avatars, custom emoticons and app data.
+            avatars, custom emoticons and app data. --plant-archive adds more of \
+            those for `ferry archive` (more audit records and avatars, custom emoticons \
+            with images, look-and-feel and app settings, installed-app versions, and a \
+            page using draw.io, Gliffy and Team Calendars macros with its diagram files); \
+            the manifest's "archive" section lists every item ferry archive must hold.
 
             --profile adversarial adds the damage real exports carry: control \
             characters and invalid UTF-8 in bodies and titles, a text node over 10 MB, \
@@ -32,10 +36,19 @@ public struct SampleCommand: AsyncParsableCommand {
             against it. Output is written as it is generated (constant memory): it \
             scales to a million pages and tens of gigabytes.
 
+            --mutate-every N writes the same site as a later export would show it: \
+            every Nth page edited, renamed, moved, deleted, re-restricted, commented, \
+            labelled or given a new attachment version (in turn), --new-pages new pages \
+            per space, and every page and blog post of the --vanish-spaces gone; ids stay \
+            those of the unchanged site and changed content is dated now. Migrate the \
+            plain site, then `ferry sync --from` the mutated one.
+
             Example:
               ferry sample --out site.zip
+              ferry sample --out site-later.zip --mutate-every 10 --new-pages 3
               ferry sample --out big-site/ --spaces 20 --pages 200000 --attachments 50000 --seed 7
               ferry sample --out broken.zip --profile adversarial
+              ferry sample --out site/ --plant-archive
             """
     )
 
@@ -68,6 +81,23 @@ public struct SampleCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The largest attachment file in bytes.", valueName: "bytes"))
     public var maxAttachmentBytes: Int = 256 * 1024
 
+    @Flag(name: .long, help: "Plant more of what Cloud cannot take, for ferry archive (listed in the manifest).")
+    public var plantArchive: Bool = false
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Write a later export of the site: every Nth page changes.", valueName: "N"))
+    public var mutateEvery: Int?
+
+    @Option(name: .long, help: "With --mutate-every: new pages per space.")
+    public var newPages: Int = 2
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "With --mutate-every: spaces whose pages and blog posts all vanish (comma-separated).", valueName: "keys"))
+    public var vanishSpaces: String?
+
     @Flag(name: .long, help: "Print what was written as JSON.")
     public var json: Bool = false
 
@@ -77,6 +107,10 @@ public struct SampleCommand: AsyncParsableCommand {
         guard SampleGenerator.Profile(rawValue: profile) != nil else {
             throw ValidationError("--profile '\(profile)' is not a profile; use realistic or adversarial")
         }
+        if let mutateEvery, mutateEvery < 1 {
+            throw ValidationError("--mutate-every must be at least 1")
+        }
+        guard newPages >= 0 else { throw ValidationError("--new-pages cannot be negative") }
         guard sections >= 1, maxAttachmentBytes >= 64 else {
             throw ValidationError("--sections must be at least 1 and --max-attachment-bytes at least 64")
         }
@@ -104,6 +138,18 @@ public struct SampleCommand: AsyncParsableCommand {
         options.profile = SampleGenerator.Profile(rawValue: profile) ?? .realistic
         options.sections = sections
         options.maxAttachmentBytes = maxAttachmentBytes
+        options.plantArchive = plantArchive
+        if let mutateEvery {
+            let formatter = DateFormatter()
+            formatter.locale = Locale(identifier: "en_US_POSIX")
+            formatter.timeZone = TimeZone(identifier: "UTC")
+            formatter.dateFormat = "yyyy-MM-dd HH:mm:ss.SSS"
+            options.mutation = SampleMutation(
+                every: mutateEvery, newPages: newPages,
+                vanishSpaces: Set(
+                    (vanishSpaces ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }),
+                modified: formatter.string(from: Date()))
+        }
         let progress = ProgressReporter(phase: "writing entities.xml (MiB)")
         var generator = SampleGenerator(options: options)
         generator.progress = { bytes in progress.advance(items: Int(bytes >> 20), bytes: bytes) }

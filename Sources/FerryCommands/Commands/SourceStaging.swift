@@ -33,10 +33,14 @@ enum SourceStaging {
         for warning in package.warnings { logger.warning("\(warning)") }
         let mebibytes = Int((package.entitiesSize + (1 << 20) - 1) >> 20)
         let progress = ProgressReporter(phase: "staging entities.xml (MiB)", total: max(mebibytes, 1))
+        // The record marks staging complete: drop it first, so that a restage cut short
+        // (crash, Ctrl-C) leaves no record and the next run stages afresh.
+        try? FileManager.default.removeItem(at: recordURL)
         var importer = ExportImporter(package: package, workspace: workspace)
         importer.progress = progressCallback(progress)
         let result = try importer.run()
         progress.finish()
+        try workspace.makeStagingDurable()
         logger.info("staged export", metadata: ["objects": "\(result.objects)", "path": "\(record.path)"])
         try JSONEncoder().encode(record).write(to: recordURL, options: .atomic)
         return package

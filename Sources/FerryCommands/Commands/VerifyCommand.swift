@@ -1,8 +1,10 @@
 public import ArgumentParser
+import ConfluenceDataCenter
 import ConfluenceExport
 import FerryModel
 import Foundation
 import Migration
+import Reports
 import Workspace
 
 /// `ferry verify`: re-read the target and compare it with the source.
@@ -15,7 +17,8 @@ public struct VerifyCommand: AsyncParsableCommand {
             title, parent and sibling order; every word of its text is there; each \
             attachment has the source's size and SHA-256 (downloaded and hashed); labels, \
             top-level comments and group restrictions match. Prints a verdict, writes \
-            verify.json into the workspace, and exits 0 only when nothing differs. What \
+            verify.json and a verify/ report folder (report.html, report.json, \
+            differences.csv) into the workspace, and exits 0 only when nothing differs. What \
             Cloud's API cannot carry is listed as known limits, not as differences.
 
             The target is the one the workspace migrated to (or --to).
@@ -50,7 +53,10 @@ public struct VerifyCommand: AsyncParsableCommand {
             throw ValidationError(
                 "\(workspace.folder.path) holds no migration; run ferry migrate with this --workspace first")
         }
-        let export = try ExportPackage.open(URL(fileURLWithPath: record.source))
+        let export =
+            DataCenterSource.isSite(record.source)
+            ? ExportPackage.attachmentFolder(workspace.folder.appendingPathComponent(DataCenterStager.filesFolderName))
+            : try ExportPackage.open(URL(fileURLWithPath: record.source))
         let connection = try await TargetConnection.open(
             target: target ?? record.target, configuration: configuration, workspace: workspace.folder, logger: logger)
         let selected = spaces.map { Set($0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }) }
@@ -67,6 +73,8 @@ public struct VerifyCommand: AsyncParsableCommand {
         await connection.close()
         let text = try Console.jsonString(report)
         try Data(text.utf8).write(to: workspace.folder.appendingPathComponent("verify.json"), options: .atomic)
+        // The same report set as assess and report: report.json, report.html, CSVs.
+        try ReportWriter().write(report.report(), to: workspace.folder.appendingPathComponent("verify"))
         if json {
             Console.print(text)
         } else {
@@ -92,7 +100,7 @@ public struct VerifyCommand: AsyncParsableCommand {
         }
         lines.append("Known limits (not differences):")
         for limit in report.knownLimits { lines.append("  - \(limit)") }
-        lines.append("Report: \(workspace)/verify.json")
+        lines.append("Report: \(workspace)/verify.json, \(workspace)/verify/report.html")
         return lines.joined(separator: "\n")
     }
 }

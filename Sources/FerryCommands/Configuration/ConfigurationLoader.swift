@@ -268,6 +268,8 @@ public struct ConfigurationLoader: Sendable {
         }
         if let value = nonEmpty("FERRY_SOURCE_TOKEN") {
             configuration.source.token = Secret(value, origin: "environment FERRY_SOURCE_TOKEN")
+        } else if let value = nonEmpty("FERRY_SOURCE_PASSWORD") {
+            configuration.source.token = Secret(value, origin: "environment FERRY_SOURCE_PASSWORD")
         }
         if let value = nonEmpty("FERRY_TARGET_EMAIL") {
             configuration.target.email = Setting(value, origin: .environment(variable: "FERRY_TARGET_EMAIL"))

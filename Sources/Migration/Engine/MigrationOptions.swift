@@ -21,11 +21,17 @@ public struct MigrationOptions: Sendable {
     /// Only the space, page and blog-post skeletons and attachments (`--attachments-only`):
     /// a later full run completes the pages without uploading anything again.
     public var attachmentsOnly: Bool
+    /// The applied identity mapping (`ferry users`, then `--users`): mentions, restrictions,
+    /// space permissions and authorship resolve through it. `nil`: no mapping, so user
+    /// mentions stay text and user restrictions fall back to the migrating account.
+    public var identities: ResolvedIdentities?
 
     public init(
         spaces: Set<String>? = nil, concurrency: Int = 16, history: History = .latest, intoExisting: Bool = false,
-        onlyFailed: Bool = false, sourceBaseURLs: [String] = [], attachmentsOnly: Bool = false
+        onlyFailed: Bool = false, sourceBaseURLs: [String] = [], attachmentsOnly: Bool = false,
+        identities: ResolvedIdentities? = nil
     ) {
+        self.identities = identities
         self.attachmentsOnly = attachmentsOnly
         self.spaces = spaces
         self.concurrency = concurrency

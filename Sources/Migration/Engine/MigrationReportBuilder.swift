@@ -110,6 +110,7 @@ public struct MigrationReportBuilder {
                 id: "failures", title: "Failed writes (retry with ferry migrate --only-failed)",
                 columns: ["write", "space", "attempts", "error"],
                 rows: failures.map { [$0.key.rawValue, $0.spaceKey, String($0.attempts), $0.lastError ?? ""] }))
+        report.tables.append(try notMigrated(reportFolder: folder))
         report.knownLimits = Verifier.knownLimits(
             history: MigrationPlanner.recordedHistory(workspace) ?? .latest)
 
@@ -120,6 +121,29 @@ public struct MigrationReportBuilder {
             "notes.csv", RedirectMapWriter.csvName, RedirectMapWriter.nginxName, RedirectMapWriter.apacheName,
         ]
         return Written(folder: folder, files: written.files, redirects: redirects)
+    }
+
+    /// What Cloud could not take, one row per archive section, each linked to its archive file
+    /// when `ferry archive` has written one for this workspace (recorded in archive.json).
+    func notMigrated(reportFolder: URL) throws -> Table {
+        let columns = ["item", "count", "archive file", "note"]
+        if let record = ArchiveRecord.read(workspace: workspace.folder) {
+            let archive = URL(fileURLWithPath: record.path)
+            if let index = try? ArchiveIndex.read(from: archive) {
+                return Table(
+                    id: "not-migrated", title: "Not migrated: kept in the archive (\(record.path))", columns: columns,
+                    rows: index.sections.map { section in
+                        let file = section.files.first.map {
+                            ArchiveSurvey.relativePath(from: reportFolder, to: archive.appendingPathComponent($0))
+                        }
+                        return [section.title, String(section.count), file ?? "", section.note]
+                    }, linkColumn: 2)
+            }
+        }
+        return Table(
+            id: "not-migrated", title: "Not migrated: run ferry archive to keep these", columns: columns,
+            rows: try ArchiveSurvey.sections(workspace).map { [$0.title, String($0.count), "", $0.note] },
+            linkColumn: 2)
     }
 
     /// Every old URL of every migrated space, page, blog post and attachment, streamed.

@@ -115,7 +115,10 @@ extension Migrator {
             return
         }
         var value: [String: String] = ["sourceId": content.id, "space": space]
-        if let creator = content.creator { value["creator"] = creator }
+        if let creator = content.creator {
+            value["creator"] = creator
+            if let account = options.identities?.accountId(creator) { value["creatorAccountId"] = account }
+        }
         if let created = content.created { value["created"] = created }
         if let version = content.version { value["version"] = String(version) }
         let json = String(
@@ -259,10 +262,10 @@ extension Migrator {
                 version = current.version.number
                 title = current.title
             }
-            _ = try await client.updateContent(
+            let updated = try await client.updateContent(
                 id: pageId, title: title, body: .adf(document.jsonString), version: (version ?? 1) + 1,
                 message: message, blogPost: item.blogPost)
-            return (pageId, nil)
+            return (pageId, String(updated.version.number))
         }
     }
 
@@ -338,6 +341,14 @@ extension Migrator {
         in storage: String, contentID: String, space: String, pageId: String
     ) throws -> ConversionContext {
         var context = ConversionContext(pageId: pageId, spaceKey: space)
+        context.users = mentionUsers
+        if let identities = options.identities, !identities.skippedUsers.isEmpty {
+            for user in Self.mentionedUsers(storage) where identities.isSkipped(user) {
+                try ledger.note(
+                    spaceKey: space, sourceId: contentID, kind: "degraded", code: "mention.user-skipped",
+                    message: "the mention of \(user) stays plain text: the identity mapping skips this user")
+            }
+        }
         for attachment in try workspace.attachments(containerID: contentID) where attachment.isCurrent {
             if let title = attachment.title,
                 let fileId = try ledger.result(WriteKey(kind: .attachmentUpload, sourceId: attachment.id))?.detail
@@ -370,6 +381,25 @@ extension Migrator {
             }
         }
         return context
+    }
+
+    /// The user keys and usernames a storage body mentions (`<ri:user ri:userkey|ri:username>`).
+    static func mentionedUsers(_ storage: String) -> [String] {
+        var found: [String] = []
+        var rest = storage[...]
+        while let start = rest.range(of: "<ri:user") {
+            let tail = rest[start.upperBound...]
+            guard let end = tail.firstIndex(of: ">") else { break }
+            let element = tail[..<end]
+            rest = tail[end...]
+            for name in ["ri:userkey=\"", "ri:username=\""] {
+                if let open = element.range(of: name), let close = element[open.upperBound...].firstIndex(of: "\"") {
+                    found.append(String(element[open.upperBound..<close]))
+                    break
+                }
+            }
+        }
+        return Array(Set(found)).sorted()
     }
 
     // MARK: comments
@@ -413,9 +443,20 @@ extension Migrator {
                 creator: comment.creator, created: comment.created)
             var document = try convert(storage, content: info, space: space, pageId: pageId)
             // Cloud sets the author to the migrating account: keep the original as a byline.
-            let byline =
-                "Originally by \(comment.creator ?? "an unknown user")" + (comment.created.map { " on \($0)" } ?? "")
-            document.content.insert(.paragraph([.text(byline, marks: [ADFMark("em")])]), at: 0)
+            let date = comment.created.map { " on \($0)" } ?? ""
+            if let creator = comment.creator, let account = options.identities?.accountId(creator) {
+                // The mapped author is named with a mention, so the byline links to their Cloud profile.
+                let shown = options.identities?.displayNames[creator.lowercased()] ?? creator
+                document.content.insert(
+                    .paragraph([
+                        .text("Originally by ", marks: [ADFMark("em")]),
+                        ADFNode("mention", attrs: ["id": .string(account), "text": .string("@" + shown)]),
+                        .text(date.isEmpty ? " " : date, marks: [ADFMark("em")]),
+                    ]), at: 0)
+            } else {
+                let byline = "Originally by \(comment.creator ?? "an unknown user")" + date
+                document.content.insert(.paragraph([.text(byline, marks: [ADFMark("em")])]), at: 0)
+            }
             let body = ContentBody.adf(document.jsonString)
             var container: CommentContainer = item.blogPost ? .blogPost(pageId) : .page(pageId)
             if let parent = comment.parentID, let parentTarget = try targetId(.commentCreate, parent) {
@@ -482,36 +523,7 @@ extension Migrator {
             guard let pageId = try targetId(kind, item.content.id) else {
                 throw SkipWrite(reason: "its page or blog post was not migrated")
             }
-            let restrictions = try workspace.restrictions(contentID: item.content.id)
-            var byOperation: [String: (groups: [String], users: [String])] = [:]
-            for restriction in restrictions {
-                let operation = restriction.type?.lowercased() == "edit" ? "update" : "read"
-                if let group = restriction.groupName {
-                    byOperation[operation, default: ([], [])].groups.append(group)
-                }
-                if let user = restriction.userKey ?? restriction.userName {
-                    byOperation[operation, default: ([], [])].users.append(user)
-                }
-            }
-            let unmapped = Set(byOperation.values.flatMap(\.users)).sorted()
-            if !unmapped.isEmpty {
-                // Never widen access: people Ferry cannot name in Cloud yet are replaced by
-                // the migrating account, so the page stays at least as closed as in the source.
-                let me = try await migratingAccount()
-                for operation in byOperation.keys where !(byOperation[operation]?.users.isEmpty ?? true) {
-                    byOperation[operation]?.users = [me]
-                }
-                try ledger.note(
-                    spaceKey: key, sourceId: item.content.id, kind: "degraded", code: "restriction.user-unmapped",
-                    message:
-                        "users \(unmapped.joined(separator: ", ")) have no Cloud account in the identity mapping yet; "
-                        + "the page is restricted to the migrating account until the mapping is applied")
-            }
-            try await client.setRestrictions(
-                contentId: pageId,
-                byOperation.sorted { $0.key < $1.key }.map {
-                    CloudRestriction(operation: $0.key, userAccountIds: $0.value.users, groupNames: $0.value.groups)
-                })
+            try await writeRestrictions(contentID: item.content.id, pageId: pageId, space: key)
             return (pageId, nil)
         }
     }
@@ -524,6 +536,82 @@ extension Migrator {
         return fetched
     }
 
+    /// Replaces the restrictions of `pageId` with the source's current ones for `contentID`
+    /// (none clears them). Users without a Cloud account yet are replaced by the migrating
+    /// account, so a page never ends up more open than in the source.
+    func writeRestrictions(contentID: String, pageId: String, space key: String) async throws {
+        let restrictions = try workspace.restrictions(contentID: contentID)
+        var byOperation: [String: (groups: [String], users: [String])] = [:]
+        var unmappedUsers: Set<String> = []
+        var droppedGroups: [String] = []
+        let identities = options.identities
+        for restriction in restrictions {
+            let operation = restriction.type?.lowercased() == "edit" ? "update" : "read"
+            if let group = restriction.groupName {
+                if let identities {
+                    if let cloud = identities.cloudGroup(group) {
+                        byOperation[operation, default: ([], [])].groups.append(cloud)
+                    } else {
+                        // Keep the operation listed, so an emptied one is noticed below.
+                        byOperation[operation, default: ([], [])].groups += []
+                        droppedGroups.append(group)
+                    }
+                } else {
+                    byOperation[operation, default: ([], [])].groups.append(group)
+                }
+            }
+            if let user = restriction.userKey ?? restriction.userName {
+                if let account = identities?.accountId(user) {
+                    byOperation[operation, default: ([], [])].users.append(account)
+                } else {
+                    // Keep the operation listed, so an emptied one is noticed below.
+                    byOperation[operation, default: ([], [])].users += []
+                    unmappedUsers.insert(user)
+                }
+            }
+        }
+        if !droppedGroups.isEmpty {
+            try ledger.note(
+                spaceKey: key, sourceId: contentID, kind: "degraded", code: "restriction.group-unmapped",
+                message: "groups \(Set(droppedGroups).sorted().joined(separator: ", ")) are not migrated "
+                    + "(skipped or blocklisted in the identity mapping) and were left out of the page's restrictions"
+            )
+        }
+        let unmapped = unmappedUsers.sorted()
+        // Never widen access: an operation whose subjects were all dropped, or that names
+        // people Ferry cannot name in Cloud, keeps the migrating account.
+        let emptied = byOperation.filter { $0.value.users.isEmpty && $0.value.groups.isEmpty }.map(\.key)
+        if !emptied.isEmpty {
+            let me = try await migratingAccount()
+            for operation in emptied { byOperation[operation]?.users = [me] }
+        }
+        if !unmapped.isEmpty {
+            // Never widen access: people Ferry cannot name in Cloud yet are replaced by
+            // the migrating account, so the page stays at least as closed as in the source.
+            let me = try await migratingAccount()
+            for restriction in restrictions {
+                guard let user = restriction.userKey ?? restriction.userName, unmappedUsers.contains(user)
+                else { continue }
+                let operation = restriction.type?.lowercased() == "edit" ? "update" : "read"
+                if !(byOperation[operation]?.users.contains(me) ?? false) {
+                    byOperation[operation, default: ([], [])].users.append(me)
+                }
+            }
+            try ledger.note(
+                spaceKey: key, sourceId: contentID, kind: "degraded", code: "restriction.user-unmapped",
+                message:
+                    "users \(unmapped.joined(separator: ", ")) have no Cloud account in the identity mapping yet; "
+                    + "the page is restricted to the migrating account until the mapping is applied")
+        }
+        try await client.setRestrictions(
+            contentId: pageId,
+            byOperation.sorted { $0.key < $1.key }.map {
+                CloudRestriction(
+                    operation: $0.key, userAccountIds: Array(Set($0.value.users)).sorted(),
+                    groupNames: Array(Set($0.value.groups)).sorted())
+            })
+    }
+
     // MARK: space permissions
 
     func grantSpacePermissions(_ space: Workspace.SpaceInfo) async throws {
@@ -533,7 +621,8 @@ extension Migrator {
         // first; a group the source never let read the space is not given read either.
         let reads = grants.filter { $0.operation == "read" }
         try await grant(reads, space: space, key: key, target: target)
-        let readers = Set(reads.compactMap(\.groupName))
+        let readers = Set(reads.compactMap { $0.groupName.map { "group:" + $0.lowercased() } })
+            .union(reads.compactMap { $0.userKey.map { "user:" + $0.lowercased() } })
         try await grant(
             grants.filter { $0.operation != "read" }, space: space, key: key, target: target, readers: readers)
     }
@@ -550,11 +639,47 @@ extension Migrator {
                 guard !grant.operation.isEmpty else {
                     throw SkipWrite(reason: "the Data Center permission \(grant.sourceType) has no Cloud equivalent")
                 }
-                if let readers, let group = grant.groupName, !readers.contains(group) {
+                if let readers, let group = grant.groupName, !readers.contains("group:" + group.lowercased()) {
                     throw SkipWrite(
                         reason:
                             "group \(group) has \(grant.sourceType) but not View in the source; Cloud requires read space first, and Ferry does not widen access"
                     )
+                }
+                if let readers, let user = grant.userKey, !readers.contains("user:" + user.lowercased()) {
+                    throw SkipWrite(
+                        reason:
+                            "user \(user) has \(grant.sourceType) but not View in the source; Cloud requires read space first, and Ferry does not widen access"
+                    )
+                }
+                if let identities = self.options.identities {
+                    if let group = grant.groupName {
+                        guard let cloud = identities.cloudGroup(group) else {
+                            throw SkipWrite(
+                                reason: (identities.groupSkipReason(group) ?? "group \(group) is not migrated")
+                                    + "; its \(grant.sourceType) permission is not granted")
+                        }
+                        try await self.client.addSpacePermission(
+                            spaceKey: target.key,
+                            CloudSpacePermission(
+                                subjectType: .group, identifier: cloud, operation: grant.operation, target: grant.target
+                            ))
+                        return (nil, nil)
+                    }
+                    if let user = grant.userKey {
+                        guard let account = identities.accountId(user) else {
+                            throw SkipWrite(
+                                reason: identities.isSkipped(user)
+                                    ? "the identity mapping skips user \(user); their \(grant.sourceType) permission is not granted"
+                                    : "user \(user) has no Cloud account in the identity mapping; their \(grant.sourceType) permission is not granted"
+                            )
+                        }
+                        try await self.client.addSpacePermission(
+                            spaceKey: target.key,
+                            CloudSpacePermission(
+                                subjectType: .user, identifier: account, operation: grant.operation,
+                                target: grant.target))
+                        return (nil, nil)
+                    }
                 }
                 guard let group = grant.groupName else {
                     throw SkipWrite(

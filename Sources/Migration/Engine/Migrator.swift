@@ -33,6 +33,8 @@ public final class Migrator: Sendable {
     let stopRequested = Mutex(false)
     /// The migrating account's id, fetched once (see ``migratingAccount()``).
     let account = Mutex<String?>(nil)
+    /// Source user key or username → Cloud account, from the identity mapping, for mentions.
+    let mentionUsers: [String: ConversionContext.User]
     /// The content property every created page and blog post carries.
     public static let sourcePropertyKey = "ferry.source"
 
@@ -47,6 +49,14 @@ public final class Migrator: Sendable {
         self.logger = logger
         self.events = events
         self.ledger = workspace.ledger
+        var mentionUsers: [String: ConversionContext.User] = [:]
+        if let identities = options.identities {
+            for (name, accountId) in identities.accounts {
+                mentionUsers[name] = ConversionContext.User(
+                    accountId: accountId, displayName: identities.displayNames[name])
+            }
+        }
+        self.mentionUsers = mentionUsers
     }
 
     /// Asks the run to stop gracefully: writes already sent finish and are recorded, no

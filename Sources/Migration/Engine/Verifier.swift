@@ -46,6 +46,7 @@ public struct Verifier: Sendable {
     ]
 
     public func verify() async throws -> VerificationReport {
+        let identities = ResolvedIdentities.read(workspace: workspace.folder)
         var report = VerificationReport()
         let ledger = workspace.ledger
         let scratch = workspace.folder.appendingPathComponent("scratch-verify")
@@ -65,7 +66,9 @@ public struct Verifier: Sendable {
             for page in pages { childrenBySourceParent[page.parentID ?? "", default: []].append(page.id) }
             let items = pages.map { ($0, false) } + posts.map { ($0, true) }
             try await forEachInOrder(items) { item in
-                try await verifyContent(item.0, blogPost: item.1, space: space, key: key, homepageId: homepageId)
+                try await verifyContent(
+                    item.0, blogPost: item.1, space: space, key: key, homepageId: homepageId,
+                    identities: identities)
             } merge: { part in
                 report.merge(part)
             }
@@ -78,7 +81,8 @@ public struct Verifier: Sendable {
     /// Reads back one page or blog post and compares it with staging; the partial report
     /// is merged in source order by ``verify()``.
     func verifyContent(
-        _ content: Workspace.PageInfo, blogPost: Bool, space: Workspace.SpaceInfo, key: String, homepageId: String
+        _ content: Workspace.PageInfo, blogPost: Bool, space: Workspace.SpaceInfo, key: String, homepageId: String,
+        identities: ResolvedIdentities?
     ) async throws -> VerificationReport {
         var report = VerificationReport()
         let ledger = workspace.ledger
@@ -153,7 +157,11 @@ public struct Verifier: Sendable {
                     "expected \(comments.count) top-level comments, found \(footer + inline)")
             }
         }
-        let groups = Set(try workspace.restrictions(contentID: content.id).compactMap(\.groupName))
+        // With an applied identity mapping, groups carry their Cloud names and skipped ones are absent.
+        let groups = Set(
+            try workspace.restrictions(contentID: content.id).compactMap(\.groupName).compactMap { name in
+                identities.map { $0.cloudGroup(name) } ?? name
+            })
         if !groups.isEmpty {
             let found = Set(try await client.restrictions(contentId: targetId).flatMap(\.groupNames))
             report.count("restrictions")

@@ -35,6 +35,12 @@ public enum WriteKind: String, Sendable, Codable, CaseIterable {
     case spacePermissionAdd = "space-permission.add"
     case pageMove = "page.move"
     case spaceHomeSet = "space.home"
+    /// `ferry sync`: a changed title or body written as a new Cloud version.
+    case contentUpdate = "content.update"
+    /// `ferry sync`: content deleted in the source moved to the Cloud trash.
+    case contentTrash = "content.trash"
+    /// `ferry sync`: labels removed in the source removed in Cloud.
+    case labelRemove = "label.remove"
 
     /// Whether the write creates an object on the target that `ferry wipe` must delete.
     public var createsTargetObject: Bool {
