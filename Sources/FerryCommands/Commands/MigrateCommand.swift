@@ -331,11 +331,11 @@ enum MigrationPhase: Int, CaseIterable, Comparable {
 
     init(_ kind: WriteKind) {
         switch kind {
-        case .spaceCreate, .pageCreate, .blogPostCreate, .pageMove, .spaceHomeSet: self = .content
+        case .spaceCreate, .pageCreate, .blogPostCreate, .pageMove, .spaceHomeSet, .contentTrash: self = .content
         case .attachmentUpload: self = .attachments
-        case .bodyUpdate, .versionReplay, .propertySet: self = .bodies
+        case .bodyUpdate, .versionReplay, .propertySet, .contentUpdate: self = .bodies
         case .commentCreate: self = .comments
-        case .labelAdd, .restrictionSet, .spacePermissionAdd: self = .labels
+        case .labelAdd, .labelRemove, .restrictionSet, .spacePermissionAdd: self = .labels
         }
     }
 
