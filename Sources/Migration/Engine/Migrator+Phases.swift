@@ -691,7 +691,7 @@ extension Migrator {
         try await forEach(grants) { grant in
             try await self.perform(
                 .spacePermissionAdd, space: key, sourceId: space.id, discriminator: grant.discriminator
-            ) { _ in
+            ) { attempted in
                 guard !grant.operation.isEmpty else {
                     throw SkipWrite(reason: "the Data Center permission \(grant.sourceType) has no Cloud equivalent")
                 }
@@ -718,7 +718,7 @@ extension Migrator {
                             spaceKey: target.key,
                             CloudSpacePermission(
                                 subjectType: .group, identifier: cloud, operation: grant.operation, target: grant.target
-                            ))
+                            ), attemptedBefore: attempted)
                         return (nil, nil)
                     }
                     if let user = grant.userKey {
@@ -733,7 +733,7 @@ extension Migrator {
                             spaceKey: target.key,
                             CloudSpacePermission(
                                 subjectType: .user, identifier: account, operation: grant.operation,
-                                target: grant.target))
+                                target: grant.target), attemptedBefore: attempted)
                         return (nil, nil)
                     }
                 }
@@ -747,7 +747,8 @@ extension Migrator {
                 try await self.client.addSpacePermission(
                     spaceKey: target.key,
                     CloudSpacePermission(
-                        subjectType: .group, identifier: group, operation: grant.operation, target: grant.target))
+                        subjectType: .group, identifier: group, operation: grant.operation, target: grant.target),
+                    attemptedBefore: attempted)
                 return (nil, nil)
             }
         }
