@@ -412,15 +412,18 @@ extension ConfluenceCloudClient {
     // MARK: space permissions
 
     /// `POST /wiki/rest/api/space/{key}/permission`. "Permission already exists" after an
-    /// unknown outcome counts as done.
-    public func addSpacePermission(spaceKey: String, _ permission: CloudSpacePermission) async throws {
+    /// unknown outcome counts as done: an outcome is unknown after an interrupted or 5xx
+    /// attempt here, or when `attemptedBefore` says an earlier run sent it and then stopped.
+    public func addSpacePermission(
+        spaceKey: String, _ permission: CloudSpacePermission, attemptedBefore: Bool = false
+    ) async throws {
         let json: [String: Any] = [
             "subject": ["type": permission.subjectType.rawValue, "identifier": permission.identifier],
             "operation": ["key": permission.operation, "target": permission.target],
         ]
         let operation =
             "Granting \(permission.operation) \(permission.target) in \(spaceKey) to \(permission.identifier)"
-        var uncertain = false
+        var uncertain = attemptedBefore
         for round in 0...reconcileRounds {
             let reply: Reply
             do {

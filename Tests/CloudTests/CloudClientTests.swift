@@ -129,6 +129,13 @@ struct CloudClientTests {
             try await client.addSpacePermission(
                 spaceKey: "MIG",
                 CloudSpacePermission(subjectType: .group, identifier: "eng", operation: "create", target: "page"))
+            // A second grant is refused, unless an earlier run sent it and stopped before the answer.
+            let readEng = CloudSpacePermission(
+                subjectType: .group, identifier: "eng", operation: "read", target: "space")
+            await #expect(throws: CloudError.self) {
+                try await client.addSpacePermission(spaceKey: "MIG", readEng)
+            }
+            try await client.addSpacePermission(spaceKey: "MIG", readEng, attemptedBefore: true)
             let admins = try await client.migratedUsers(usernames: ["admin", "nobody"])
             #expect(admins.map(\.username) == ["admin"])
             let users = try await client.users(accountIds: admins.map(\.accountId))

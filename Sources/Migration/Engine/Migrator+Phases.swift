@@ -635,7 +635,7 @@ extension Migrator {
         for grant in grants {
             try await self.perform(
                 .spacePermissionAdd, space: key, sourceId: space.id, discriminator: grant.discriminator
-            ) { _ in
+            ) { attempted in
                 guard !grant.operation.isEmpty else {
                     throw SkipWrite(reason: "the Data Center permission \(grant.sourceType) has no Cloud equivalent")
                 }
@@ -662,7 +662,7 @@ extension Migrator {
                             spaceKey: target.key,
                             CloudSpacePermission(
                                 subjectType: .group, identifier: cloud, operation: grant.operation, target: grant.target
-                            ))
+                            ), attemptedBefore: attempted)
                         return (nil, nil)
                     }
                     if let user = grant.userKey {
@@ -677,7 +677,7 @@ extension Migrator {
                             spaceKey: target.key,
                             CloudSpacePermission(
                                 subjectType: .user, identifier: account, operation: grant.operation,
-                                target: grant.target))
+                                target: grant.target), attemptedBefore: attempted)
                         return (nil, nil)
                     }
                 }
@@ -691,7 +691,8 @@ extension Migrator {
                 try await self.client.addSpacePermission(
                     spaceKey: target.key,
                     CloudSpacePermission(
-                        subjectType: .group, identifier: group, operation: grant.operation, target: grant.target))
+                        subjectType: .group, identifier: group, operation: grant.operation, target: grant.target),
+                    attemptedBefore: attempted)
                 return (nil, nil)
             }
         }

@@ -104,6 +104,14 @@ public struct IdentityApplier: Sendable {
     /// Groups Ferry created in this site, by lower-cased name → id: not collisions on a rerun.
     struct CreatedGroups: Codable {
         var groups: [String: String] = [:]
+        /// Names whose create was sent but whose answer was not recorded (a run stopped in
+        /// between): a group of that name found on the next run is the one Ferry created.
+        var pending: Set<String>? = nil
+
+        /// True when `existing` is a group this workspace created (or was creating).
+        func owns(_ name: String, id: String) -> Bool {
+            groups[name] == id || pending?.contains(name) == true
+        }
     }
 
     static let createdFileName = "identity-groups.json"
@@ -149,7 +157,7 @@ public struct IdentityApplier: Sendable {
             let target = row.cloudGroup.lowercased()
             switch row.action {
             case .create:
-                if let existing = cloudByName[target], created.groups[target] != existing.id {
+                if let existing = cloudByName[target], !created.owns(target, id: existing.id) {
                     problems.append(
                         "group \(row.sourceName) is 'create' but the Cloud site already has a group named \(existing.name); "
                             + "Ferry never folds a source group into it without 'merge' (set action merge, or choose another cloud_group)"
@@ -254,9 +262,17 @@ public struct IdentityApplier: Sendable {
             if let existing = cloudByName[target] {
                 cloud = existing
                 if row.action == .merge { result.mergedGroups.append("\(group.name) → \(existing.name)") }
+                if row.action == .create, created.pending?.contains(target) == true {
+                    created.groups[target] = existing.id
+                    created.pending?.remove(target)
+                    try writeCreated(created)
+                }
             } else {
+                created.pending = (created.pending ?? []).union([target])
+                try writeCreated(created)
                 cloud = try await client.createGroup(name: row.cloudGroup)
                 created.groups[target] = cloud.id
+                created.pending?.remove(target)
                 try writeCreated(created)
                 result.createdGroups.append(cloud.name)
             }
