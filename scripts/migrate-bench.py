@@ -117,19 +117,29 @@ def sample_proc(pid, peaks, stop):
 
 
 def method_bound(stats):
-    """Requests that reached the handlers (not 429s), summed by method, and the fastest
-    duration the twin's per-method limits allow for that mix."""
+    """Requests that reached the handlers (not 429s), summed by method and by the twin's
+    rate-limit bucket, and the fastest duration the twin's limits allow for that mix.
+
+    The twin keeps one token bucket per method and endpoint family (`POST:pages`,
+    `POST:comments`, ...), as Cloud does per endpoint and method, and reports each
+    endpoint's bucket and rate in /__twin/stats; the bound is the busiest bucket's
+    requests divided by its rate. Older twins without buckets fall back to one bucket
+    per method."""
     by_method = {}
+    by_bucket = {}
     for endpoint, entry in stats.get("endpoints", {}).items():
         method = endpoint.split(" ", 1)[0]
         served = entry.get("requests", 0) - entry.get("rateLimited", 0)
         by_method[method] = by_method.get(method, 0) + served
+        bucket = entry.get("bucket") or method
+        rate = entry.get("bucketRate") if entry.get("bucket") else LIMITS.get(method)
+        count, _ = by_bucket.get(bucket, (0, rate))
+        by_bucket[bucket] = (count + served, rate)
     seconds = 0.0
-    for method, count in by_method.items():
-        limit = LIMITS.get(method)
-        if limit:
-            seconds = max(seconds, count / limit)
-    return by_method, seconds
+    for bucket, (count, rate) in by_bucket.items():
+        if rate:
+            seconds = max(seconds, count / rate)
+    return by_method, by_bucket, seconds
 
 
 def migrate_once(ferry, export, workdir, name, latency, concurrency, watchers):
@@ -211,7 +221,7 @@ def report(run, smoke):
     pages, requests, seconds = outcome["pages"], outcome["requests"], outcome["seconds"]
     per_page = outcome["requestsPerPage"]
     pages_per_s = pages / seconds if seconds > 0 else 0.0
-    by_method, bound_seconds = method_bound(stats)
+    by_method, by_bucket, bound_seconds = method_bound(stats)
     bound_pages_per_s = pages / bound_seconds if bound_seconds > 0 else float("inf")
     ratio = pages_per_s / bound_pages_per_s if bound_pages_per_s not in (0, float("inf")) else 0.0
     cpu_per_1000 = run["cpu"] / pages * 1000 if pages else 0.0
@@ -235,8 +245,10 @@ def report(run, smoke):
     log("  twin requests per endpoint (per page): " + "; ".join(
         f"{name} {entry.get('requests', 0)} ({entry.get('requests', 0) / pages if pages else 0:.2f})"
         for name, entry in endpoints[:10]))
+    busiest = sorted(((c / r if r else 0, b, c, r) for b, (c, r) in by_bucket.items()), reverse=True)[:4]
     log(f"  rate-limit bound:     {bound_seconds:.1f} s = {bound_pages_per_s:.2f} pages/s "
-        f"(GET/POST {LIMITS['GET']:.0f}/s, PUT/DELETE {LIMITS['PUT']:.0f}/s)")
+        f"(one token bucket per method and endpoint family; busiest: "
+        + ", ".join(f"{b} {c} at {r:.0f}/s = {t:.1f} s" for t, b, c, r in busiest if r) + ")")
     log(f"  achieved / bound:     {ratio * 100:.1f}%")
     log(f"  peak RSS:             {rss_mb:.1f} MB")
     log(f"  peak threads:         {run['threads']} (10th percentile {steady}, {len(series)} samples)")
@@ -253,6 +265,7 @@ def report(run, smoke):
         "pages": pages, "requests": requests, "seconds": seconds, "pagesPerSecond": pages_per_s,
         "requestsPerSecond": requests / seconds if seconds else 0, "requestsPerPage": per_page,
         "responses429": outcome.get("responses429", 0), "requestsByMethod": by_method,
+        "requestsByBucket": {b: c for b, (c, _) in by_bucket.items()},
         "boundSeconds": bound_seconds, "boundPagesPerSecond": bound_pages_per_s, "ratio": ratio,
         "peakRSSMB": rss_mb, "peakThreads": run["threads"], "cpuSecondsPer1000Pages": cpu_per_1000,
         "wallSeconds": run["wall"], "loadAverageStart": run["loadavg_start"], "loadAverageEnd": run["loadavg_end"],

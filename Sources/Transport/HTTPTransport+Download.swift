@@ -21,10 +21,11 @@ extension HTTPTransport {
         let limiter = limiter(forHost: "\(host):\(components.port ?? (scheme == "https" ? 443 : 80))")
         let safeURL = SecretRegistry.shared.redact(url)
         let policy = configuration.retry
+        let lane = HostRateLimiter.lane(method: "GET", path: components.path)
         var attempt = 0
         while true {
             attempt += 1
-            try await limiter.acquire()
+            try await limiter.acquire(lane: lane)
             var request = HTTPClientRequest(url: url)
             request.method = .GET
             for (name, value) in headers { request.headers.add(name: name, value: value) }
@@ -33,7 +34,7 @@ extension HTTPTransport {
                 let response = try await execute(request)
                 let status = Int(response.status.code)
                 let signals = RateLimitSignals(header: { response.headers.first(name: $0) })
-                await limiter.record(status: status, signals: signals)
+                await limiter.record(lane: lane, status: status, signals: signals)
                 if status == 429 || status >= 500 {
                     _ = try? await response.body.collect(upTo: 1 << 20)
                     guard attempt <= policy.maxRetries else {

@@ -216,11 +216,12 @@ public final class HTTPTransport: Sendable {
         let limiter = limiter(forHost: "\(host):\(components.port ?? (scheme == "https" ? 443 : 80))")
         let policy = configuration.retry
         let safeURL = SecretRegistry.shared.redact(request.url)
+        let lane = HostRateLimiter.lane(method: request.method, path: components.path)
         var attempt = 0
         var lastStatus: Int?
         while true {
             attempt += 1
-            try await limiter.acquire()
+            try await limiter.acquire(lane: lane)
             var outgoing = HTTPClientRequest(url: request.url)
             outgoing.method = HTTPMethod(rawValue: request.method.uppercased())
             for (name, value) in request.headers { outgoing.headers.add(name: name, value: value) }
@@ -263,7 +264,7 @@ public final class HTTPTransport: Sendable {
             responseObserver?(request.method, status)
             let headers = response.headers.map { ($0.name, $0.value) }
             let signals = RateLimitSignals(header: { response.headers.first(name: $0) })
-            await limiter.record(status: status, signals: signals)
+            await limiter.record(lane: lane, status: status, signals: signals)
             lastStatus = status
             if status == 429 { stats.withLock { $0.responses429 += 1 } }
             if status >= 500 { stats.withLock { $0.responses5xx += 1 } }

@@ -83,12 +83,16 @@ public final class CloudTwin: Sendable {
             return Self.render(response)
         }
         let endpoint = "\(method) \(route.template)"
+        // The token bucket this request draws from, and its rate per second, for the stats.
+        let bucket = TwinStatistics.Bucket(
+            name: "\(method):\(route.group.rawValue)", rate: limiter.spec.rate(method: method, group: route.group))
         let delay = latency.current
         if delay > .zero { try await Task.sleep(for: delay) }
 
         let decision = limiter.check(method: method, group: route.group)
         guard decision.allowed else {
-            statistics.record(endpoint: endpoint, status: 429, rateLimited: true, fault: nil)
+            statistics.record(
+                endpoint: endpoint, bucket: bucket, status: 429, rateLimited: true, fault: nil)
             var response = Self.error(APIFailure(status: 429, message: "Rate limit exceeded."), v1: route.v1)
             response.headers += decision.headers
             return Self.render(response)
@@ -102,7 +106,8 @@ public final class CloudTwin: Sendable {
             case .drop:
                 drop = true
             case .status429:
-                statistics.record(endpoint: endpoint, status: 429, rateLimited: true, fault: "429")
+                statistics.record(
+                    endpoint: endpoint, bucket: bucket, status: 429, rateLimited: true, fault: "429")
                 var response = Self.error(APIFailure(status: 429, message: "Rate limit exceeded."), v1: route.v1)
                 response.headers += [
                     ("Retry-After", "1"),
@@ -125,7 +130,8 @@ public final class CloudTwin: Sendable {
                     retryAfter = choice == 3
                 default: status = 500
                 }
-                statistics.record(endpoint: endpoint, status: status, rateLimited: false, fault: fault.kind.rawValue)
+                statistics.record(
+                    endpoint: endpoint, bucket: bucket, status: status, rateLimited: false, fault: fault.kind.rawValue)
                 var response = Self.error(
                     APIFailure(status: status, message: "Injected fault: the service is temporarily unavailable."),
                     v1: route.v1)
@@ -135,7 +141,8 @@ public final class CloudTwin: Sendable {
         }
 
         guard request.headers[.authorization] == authorization else {
-            statistics.record(endpoint: endpoint, status: 401, rateLimited: false, fault: nil)
+            statistics.record(
+                endpoint: endpoint, bucket: bucket, status: 401, rateLimited: false, fault: nil)
             var response = Self.error(
                 APIFailure(status: 401, message: "Client must be authenticated to access this resource."), v1: route.v1)
             response.headers.append(("WWW-Authenticate", "Basic realm=\"Confluence\""))
@@ -144,7 +151,8 @@ public final class CloudTwin: Sendable {
         if route.multipart {
             let token = request.headers[HTTPField.Name("X-Atlassian-Token") ?? .authorization] ?? ""
             guard token.lowercased() == "nocheck" || token.lowercased() == "no-check" else {
-                statistics.record(endpoint: endpoint, status: 403, rateLimited: false, fault: nil)
+                statistics.record(
+                    endpoint: endpoint, bucket: bucket, status: 403, rateLimited: false, fault: nil)
                 return Self.render(Self.error(APIFailure(status: 403, message: "XSRF check failed"), v1: true))
             }
         }
@@ -163,7 +171,8 @@ public final class CloudTwin: Sendable {
                 : APIFailure(
                     status: 413,
                     message: "Request entity too large: the body is over \(configuration.maxBodySize) bytes.")
-            statistics.record(endpoint: endpoint, status: failure.status, rateLimited: false, fault: nil)
+            statistics.record(
+                endpoint: endpoint, bucket: bucket, status: failure.status, rateLimited: false, fault: nil)
             return Self.render(Self.error(failure, v1: route.v1))
         }
         var headers: [String: String] = [:]
@@ -180,7 +189,8 @@ public final class CloudTwin: Sendable {
             response = Self.error(APIFailure(status: 500, message: error.summary), v1: route.v1)
         }
         response.headers += decision.headers.filter { $0.0 != "Retry-After" }
-        statistics.record(endpoint: endpoint, status: response.status, rateLimited: false, fault: drop ? "drop" : nil)
+        statistics.record(
+            endpoint: endpoint, bucket: bucket, status: response.status, rateLimited: false, fault: drop ? "drop" : nil)
         if drop {
             // The request took effect; the client never learns the outcome.
             let partial = ByteBuffer(bytes: response.body.prefix(response.body.count / 2))

@@ -188,7 +188,15 @@ final class FaultInjector: Sendable {
 
 /// Per-endpoint request counts, status counts, faults and 429s, for `/__twin/stats`.
 final class TwinStatistics: Sendable {
+    /// A rate-limit bucket: `METHOD:group`, and its burst rate (nil: not limited).
+    struct Bucket: Sendable {
+        var name: String
+        var rate: Double?
+    }
+
     struct Endpoint: Codable, Sendable {
+        var bucket: String?
+        var bucketRate: Double?
         var requests = 0
         var statuses: [String: Int] = [:]
         var rateLimited = 0
@@ -205,10 +213,14 @@ final class TwinStatistics: Sendable {
 
     private let state = Mutex(State())
 
-    func record(endpoint: String, status: Int, rateLimited: Bool, fault: String?) {
+    func record(endpoint: String, bucket: Bucket? = nil, status: Int, rateLimited: Bool, fault: String?) {
         state.withLock { state in
             state.total += 1
             var entry = state.endpoints[endpoint] ?? Endpoint()
+            if let bucket {
+                entry.bucket = bucket.name
+                entry.bucketRate = bucket.rate
+            }
             entry.requests += 1
             entry.statuses["\(status)", default: 0] += 1
             if rateLimited {
@@ -230,6 +242,8 @@ final class TwinStatistics: Sendable {
             var endpoints: [String: JSONValue] = [:]
             for (name, entry) in state.endpoints {
                 endpoints[name] = [
+                    "bucket": JSONValue(entry.bucket),
+                    "bucketRate": entry.bucketRate.map { JSONValue.number($0) } ?? .null,
                     "requests": JSONValue(entry.requests),
                     "statuses": .object(entry.statuses.mapValues { JSONValue($0) }),
                     "rateLimited": JSONValue(entry.rateLimited),

@@ -93,6 +93,48 @@ struct PolicyTests {
         for _ in 0..<1000 { await limiter.record(status: 200, signals: RateLimitSignals(limit: 40)) }
         #expect(await limiter.rate == 38)
     }
+
+    @Test("Each method and endpoint has its own lane: a PUT limit does not slow POSTs, an hourly quota is not a rate")
+    func lanes() async throws {
+        #expect(
+            HostRateLimiter.lane(method: "post", path: "/wiki/api/v2/pages/65539/properties")
+                == "POST /wiki/api/v2/pages/{}/properties")
+        #expect(
+            HostRateLimiter.lane(method: "PUT", path: "/wiki/rest/api/content/42/restriction?expand=x")
+                == "PUT /wiki/rest/api/content/{}/restriction")
+        #expect(
+            HostRateLimiter.lane(method: "GET", path: "/wiki/rest/api/user?accountId=557058:abc")
+                == "GET /wiki/rest/api/user")
+        let limiter = HostRateLimiter(host: "h", configuration: .init(initialRate: 10, headroom: 0.97))
+        let post = HostRateLimiter.lane(method: "POST", path: "/wiki/api/v2/pages")
+        let put = HostRateLimiter.lane(method: "PUT", path: "/wiki/api/v2/pages/1")
+        await limiter.record(lane: post, status: 200, signals: RateLimitSignals(limit: 100))
+        await limiter.record(lane: put, status: 200, signals: RateLimitSignals(limit: 50))
+        #expect(await limiter.rate(lane: post) == 97)
+        #expect(await limiter.rate(lane: put) == 48.5)
+        // Alternating answers no longer pull the POST lane down to the PUT limit.
+        for _ in 0..<10 {
+            await limiter.record(lane: put, status: 200, signals: RateLimitSignals(limit: 50))
+            await limiter.record(lane: post, status: 200, signals: RateLimitSignals(limit: 100))
+        }
+        #expect(await limiter.rate(lane: post) == 97)
+        // A 429 on one lane slows that lane and pauses every lane.
+        await limiter.record(
+            lane: put, status: 429, signals: RateLimitSignals(retryAfter: .milliseconds(200), limit: 50))
+        #expect(await limiter.rate(lane: put) < 48.5)
+        #expect(await limiter.rate(lane: post) == 97)
+        let clock = ContinuousClock()
+        let pausedAt = clock.now
+        try await limiter.acquire(lane: post)
+        #expect(clock.now - pausedAt >= .milliseconds(180))
+        // The hourly quota's X-RateLimit-Limit (40000) is not taken as 40000 requests a second.
+        let other = HostRateLimiter.lane(method: "GET", path: "/wiki/api/v2/spaces")
+        await limiter.record(
+            lane: other, status: 429,
+            signals: RateLimitSignals(
+                retryAfter: .milliseconds(1), limit: 40000, reason: "confluence-quota-tenant-based"))
+        #expect(await limiter.rate(lane: other) < 10)
+    }
 }
 
 @Suite("HTTP transport against a live server")
