@@ -19,7 +19,7 @@ extension HTTPTransport {
             let scheme = components.scheme, scheme == "http" || scheme == "https"
         else { throw TransportError.invalidURL(SecretRegistry.shared.redact(url)) }
         let limiter = limiter(forHost: "\(host):\(components.port ?? (scheme == "https" ? 443 : 80))")
-        let safeURL = SecretRegistry.shared.redact(url)
+        var safeURL: String { SecretRegistry.shared.redact(url) }
         let policy = configuration.retry
         let lane = HostRateLimiter.lane(method: "GET", path: components.path)
         var attempt = 0

@@ -64,6 +64,27 @@ struct LedgerTests {
         }
     }
 
+    @Test("beginIfPlanned starts only a planned write, once, and reports the attempts before it")
+    func beginIfPlanned() throws {
+        let (ledger, _, folder) = try makeLedger()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try ledger.plan(writes)
+        let first = try #require(try ledger.beginIfPlanned(writes[1].key))
+        #expect(first.state == .planned)
+        #expect(first.attempts == 0)
+        #expect(try ledger.entry(writes[1].key)?.state == .inFlight)
+        // In flight, done or never planned: nothing to send.
+        #expect(try ledger.beginIfPlanned(writes[1].key) == nil)
+        try ledger.complete(writes[1].key, targetId: "98001")
+        #expect(try ledger.beginIfPlanned(writes[1].key) == nil)
+        #expect(try ledger.beginIfPlanned(WriteKey(rawValue: "page.create/404")) == nil)
+        #expect(try ledger.entry(writes[1].key)?.attempts == 1)
+        // After a crash the intent is requeued; the next attempt knows one was made.
+        _ = try ledger.beginIfPlanned(writes[2].key)
+        #expect(try ledger.requeueInFlight() == 1)
+        #expect(try ledger.beginIfPlanned(writes[2].key)?.attempts == 1)
+    }
+
     @Test("transient failures return to planned, permanent ones stay failed until --only-failed")
     func failures() throws {
         let (ledger, _, folder) = try makeLedger()

@@ -27,6 +27,9 @@ extension Migrator {
         /// Second stage: the body (or version replays) and then the restrictions, for
         /// every page whose first-stage unit left them.
         case finish(space: String, work: BodyWork)
+        /// A page whose body links to content not written yet: tried again from `notBefore`
+        /// on (while creates go on), so its body does not wait for the whole first stage.
+        case waiting(space: String, work: BodyWork, notBefore: ContinuousClock.Instant)
         case permissions(Workspace.SpaceInfo)
     }
 
@@ -107,15 +110,32 @@ extension Migrator {
     /// Runs units with at most `options.concurrency` in flight; each unit's follow-ups
     /// are taken before fresh units from `source`, so the tree is walked depth first and
     /// the queue stays small.
+    /// `.waiting` units go to a queue of their own and run, ahead of the rest, once their
+    /// time has come. When only waiting units are left they are dropped: the second stage
+    /// writes every body that is still planned, whatever it links to.
     func drain<Source: IteratorProtocol>(
         _ source: Source, _ body: @escaping @Sendable (Unit) async throws -> [Unit]
     ) async throws where Source.Element == Unit {
         var source = source
         let limit = max(1, options.concurrency)
+        let clock = ContinuousClock()
         try await withThrowingTaskGroup(of: [Unit].self) { group in
             var ready: [Unit] = []
+            var waiting: [Unit] = []
+            var waitingHead = 0
             var running = 0
             func next() -> Unit? {
+                if waitingHead < waiting.count, case .waiting(_, _, let notBefore) = waiting[waitingHead],
+                    notBefore <= clock.now
+                {
+                    let unit = waiting[waitingHead]
+                    waitingHead += 1
+                    if waitingHead > 1024, waitingHead * 2 > waiting.count {
+                        waiting.removeFirst(waitingHead)
+                        waitingHead = 0
+                    }
+                    return unit
+                }
                 if let unit = ready.popLast() { return unit }
                 return source.next()
             }
@@ -128,7 +148,9 @@ extension Migrator {
                 try Task.checkCancellation()
                 if isStopping { continue }
                 // Reversed so that popLast() takes them in the order the unit gave them.
-                ready.append(contentsOf: more.reversed())
+                for unit in more.reversed() {
+                    if case .waiting = unit { waiting.append(unit) } else { ready.append(unit) }
+                }
                 while running < limit, let unit = next() {
                     group.addTask { try await body(unit) }
                     running += 1
@@ -179,7 +201,16 @@ extension Migrator {
                 try await updateBody(work, space: space)
                 try await createComments(of: work, space: space)
                 try await setRestrictions(work, space: space)
+            } else if options.history == .latest {
+                return [.waiting(space: space, work: work, notBefore: ContinuousClock.now + .seconds(1))]
             }
+        case .waiting(let space, let work, _):
+            guard try bodyReady(work, space: space) else {
+                return [.waiting(space: space, work: work, notBefore: ContinuousClock.now + .seconds(1))]
+            }
+            try await updateBody(work, space: space)
+            try await createComments(of: work, space: space)
+            try await setRestrictions(work, space: space)
         case .finish(let space, let work):
             let replays =
                 options.history == .all

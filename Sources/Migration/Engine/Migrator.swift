@@ -127,13 +127,7 @@ public final class Migrator: Sendable {
         _ body: (_ attempted: Bool) async throws -> (targetId: String?, detail: String?)
     ) async throws {
         let key = WriteKey(kind: kind, sourceId: sourceId, discriminator: discriminator)
-        guard !isStopping, let entry = try ledger.entry(key) else { return }
-        guard entry.state == .planned else { return }
-        do {
-            try ledger.beginAttempt(key)
-        } catch LedgerError.alreadyDone {
-            return
-        }
+        guard !isStopping, let entry = try ledger.beginIfPlanned(key) else { return }
         do {
             let result = try await body(entry.attempts > 0)
             try ledger.complete(key, targetId: result.targetId, detail: result.detail)

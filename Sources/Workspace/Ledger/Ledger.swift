@@ -113,6 +113,28 @@ public final class Ledger: Sendable {
         }
     }
 
+    /// Marks `key` in flight and counts the attempt when it is planned, reading and
+    /// updating in one transaction, and returns the entry as it was before. Returns `nil`
+    /// (and changes nothing) when the key was never planned or is not planned now (done,
+    /// failed, skipped or in flight): the caller must not send. Call it before sending.
+    public func beginIfPlanned(_ key: WriteKey) throws -> LedgerEntry? {
+        try database.write { db in
+            guard
+                let row = try Row.fetchOne(
+                    db.cachedStatement(sql: "SELECT * FROM ledger_writes WHERE key = ?"), arguments: [key.rawValue])
+            else { return nil }
+            let entry = try Self.entry(row)
+            guard entry.state == .planned else { return nil }
+            try db.cachedStatement(
+                sql: """
+                    UPDATE ledger_writes SET state = 'in_flight', attempts = attempts + 1, started_at = ?, last_error = NULL
+                    WHERE key = ?
+                    """
+            ).execute(arguments: [Date().timeIntervalSince1970, key.rawValue])
+            return entry
+        }
+    }
+
     /// Records that the write took effect on the target, as `targetId`; `detail` keeps what
     /// later writes need from the response (an attachment's media file id, say).
     public func complete(_ key: WriteKey, targetId: String?, detail: String? = nil) throws {
