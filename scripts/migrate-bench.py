@@ -116,6 +116,16 @@ def sample_proc(pid, peaks, stop):
         stop.wait(0.2)
 
 
+def parse_seconds(text):
+    """`80ms`, `0.08s` or `0` as seconds."""
+    text = text.strip()
+    if text.endswith("ms"):
+        return float(text[:-2]) / 1000
+    if text.endswith("s"):
+        return float(text[:-1])
+    return float(text or 0)
+
+
 def method_bound(stats):
     """Requests that reached the handlers (not 429s), summed by method and by the twin's
     rate-limit bucket, and the fastest duration the twin's limits allow for that mix.
@@ -299,10 +309,20 @@ def main():
                      "--log-level", "error"])
         log(f"   written in {time.time() - started:.1f} s")
 
-        log(f"== migrate alone (twin: latency {args.latency}, rate {RATE_SPEC})")
+        log(f"== migrate alone (twin: latency {args.latency}, rate {RATE_SPEC}, "
+            f"--concurrency {args.concurrency or 'default (16)'})")
         alone = migrate_once(args.ferry, export, workdir, "alone", args.latency, args.concurrency, 0)
         twins.append(alone["twin"])
         alone_rate, alone_ok, alone_figures = report(alone, args.smoke)
+        # Little's law: N requests in flight, each taking at least the injected latency,
+        # cannot exceed N / latency requests per second, whatever the rate limits allow.
+        latency_s = parse_seconds(args.latency)
+        if latency_s > 0 and alone_figures["requestsPerPage"] > 0:
+            workers = args.concurrency or 16
+            ceiling = workers / latency_s / alone_figures["requestsPerPage"]
+            log(f"  concurrency ceiling:  {workers} in flight / {latency_s * 1000:.0f} ms = "
+                f"{workers / latency_s:.0f} requests/s = {ceiling:.1f} pages/s at this mix "
+                f"(the bound above needs {alone_figures['requestsPerPage'] * alone_figures['boundPagesPerSecond'] * latency_s:.0f} in flight)")
 
         # Verify reads back every page, comment, label and attachment; it is not what this
         # benchmark times, so the twin answers it without the injected latency.
