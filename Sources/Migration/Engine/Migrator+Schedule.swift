@@ -11,9 +11,9 @@ import Workspace
 /// attachments, labels, then, once every page and file its body points at exists, the
 /// body, the comments (an inline comment is anchored in the body's text) and the
 /// restrictions last (a restricted page may no longer be writable). A page whose body
-/// points at content not written yet, and every page under `--history all` (version
-/// replays), leaves body, comments and restrictions to the second stage, which starts
-/// once the first has drained.
+/// points at content not written yet is parked on the first write it waits for and
+/// released when that write finishes; every page under `--history all` (version replays),
+/// and any body still planned when the first stage drains, is left to the second stage.
 extension Migrator {
     /// One unit of the ready queue.
     enum Unit: Sendable {
@@ -27,9 +27,9 @@ extension Migrator {
         /// Second stage: the body (or version replays) and then the restrictions, for
         /// every page whose first-stage unit left them.
         case finish(space: String, work: BodyWork)
-        /// A page whose body links to content not written yet: tried again from `notBefore`
-        /// on (while creates go on), so its body does not wait for the whole first stage.
-        case waiting(space: String, work: BodyWork, notBefore: ContinuousClock.Instant)
+        /// A page whose body links to content not written yet, released by the write it
+        /// waited for (see ``park(_:on:)``), so its body does not wait for the whole first stage.
+        case waiting(space: String, work: BodyWork)
         case permissions(Workspace.SpaceInfo)
     }
 
@@ -110,32 +110,17 @@ extension Migrator {
     /// Runs units with at most `options.concurrency` in flight; each unit's follow-ups
     /// are taken before fresh units from `source`, so the tree is walked depth first and
     /// the queue stays small.
-    /// `.waiting` units go to a queue of their own and run, ahead of the rest, once their
-    /// time has come. When only waiting units are left they are dropped: the second stage
-    /// writes every body that is still planned, whatever it links to.
+    /// Units released by finished writes (``park(_:on:)``) join the ready ones.
     func drain<Source: IteratorProtocol>(
         _ source: Source, _ body: @escaping @Sendable (Unit) async throws -> [Unit]
     ) async throws where Source.Element == Unit {
         var source = source
         let limit = max(1, options.concurrency)
-        let clock = ContinuousClock()
+        defer { parked.withLock { $0 = ParkedWork() } }
         try await withThrowingTaskGroup(of: [Unit].self) { group in
             var ready: [Unit] = []
-            var waiting: [Unit] = []
-            var waitingHead = 0
             var running = 0
             func next() -> Unit? {
-                if waitingHead < waiting.count, case .waiting(_, _, let notBefore) = waiting[waitingHead],
-                    notBefore <= clock.now
-                {
-                    let unit = waiting[waitingHead]
-                    waitingHead += 1
-                    if waitingHead > 1024, waitingHead * 2 > waiting.count {
-                        waiting.removeFirst(waitingHead)
-                        waitingHead = 0
-                    }
-                    return unit
-                }
                 if let unit = ready.popLast() { return unit }
                 return source.next()
             }
@@ -148,14 +133,15 @@ extension Migrator {
                 try Task.checkCancellation()
                 if isStopping { continue }
                 // Reversed so that popLast() takes them in the order the unit gave them.
-                for unit in more.reversed() {
-                    if case .waiting = unit { waiting.append(unit) } else { ready.append(unit) }
-                }
+                ready.append(contentsOf: more.reversed())
+                ready.append(contentsOf: parked.withLock { $0.takeReleased() })
                 while running < limit, let unit = next() {
                     group.addTask { try await body(unit) }
                     running += 1
                 }
             }
+            // Work still parked waits for writes this stage did not finish: the second
+            // stage writes every body that is still planned.
         }
     }
 
@@ -197,16 +183,21 @@ extension Migrator {
             guard !options.attachmentsOnly else { return [] }
             try await addLabels(work, space: space)
             // Comments follow the body: an inline comment is anchored in the body's text.
-            if try bodyReady(work, space: space) {
-                try await updateBody(work, space: space)
-                try await createComments(of: work, space: space)
-                try await setRestrictions(work, space: space)
-            } else if options.history == .latest {
-                return [.waiting(space: space, work: work, notBefore: ContinuousClock.now + .seconds(1))]
+            if let blocker = try bodyBlocker(work, space: space) {
+                if options.history == .latest, !(try park(.waiting(space: space, work: work), on: blocker)) {
+                    return [.waiting(space: space, work: work)]
+                }
+                return []
             }
-        case .waiting(let space, let work, _):
-            guard try bodyReady(work, space: space) else {
-                return [.waiting(space: space, work: work, notBefore: ContinuousClock.now + .seconds(1))]
+            try await updateBody(work, space: space)
+            try await createComments(of: work, space: space)
+            try await setRestrictions(work, space: space)
+        case .waiting(let space, let work):
+            if let blocker = try bodyBlocker(work, space: space) {
+                if !(try park(.waiting(space: space, work: work), on: blocker)) {
+                    return [.waiting(space: space, work: work)]
+                }
+                return []
             }
             try await updateBody(work, space: space)
             try await createComments(of: work, space: space)
@@ -228,14 +219,14 @@ extension Migrator {
         return []
     }
 
-    /// Whether a page's body can be written now: it needs no `body.update`, or every page,
-    /// blog post and attachment it points at is written (or will not be in this run).
-    /// Version replays (`--history all`) always wait for the second stage.
-    func bodyReady(_ work: BodyWork, space: String) throws -> Bool {
-        guard options.history == .latest else { return false }
-        guard let entry = try ledger.entry(WriteKey(kind: .bodyUpdate, sourceId: work.content.id)),
-            entry.state == .planned
-        else { return true }
+    /// The first write a page's body still waits for (a create or an upload planned or in
+    /// flight), or `nil` when the body can be written now: it needs no `body.update`, or
+    /// every page, blog post and attachment it points at is written (or will not be in this run). Under `--history all` the body
+    /// waits for the second stage: its own `body.update` key is returned.
+    func bodyBlocker(_ work: BodyWork, space: String) throws -> WriteKey? {
+        let own = WriteKey(kind: .bodyUpdate, sourceId: work.content.id)
+        guard options.history == .latest else { return own }
+        guard let entry = try ledger.entry(own), entry.state == .planned else { return nil }
         func pending(_ key: WriteKey) throws -> Bool {
             guard let state = try ledger.entry(key)?.state else { return false }
             return state == .planned || state == .inFlight
@@ -246,16 +237,49 @@ extension Migrator {
                 let sourceId = try workspace.contentID(
                     spaceKey: reference.spaceKey ?? space, title: reference.title, blogPost: reference.blogPost)
             else { continue }
-            if try pending(WriteKey(kind: reference.blogPost ? .blogPostCreate : .pageCreate, sourceId: sourceId)) {
-                return false
-            }
+            let create = WriteKey(kind: reference.blogPost ? .blogPostCreate : .pageCreate, sourceId: sourceId)
+            if try pending(create) { return create }
             for filename in reference.attachments {
                 for attachment in try workspace.attachments(containerID: sourceId)
                 where attachment.isCurrent && attachment.title == filename {
-                    if try pending(WriteKey(kind: .attachmentUpload, sourceId: attachment.id)) { return false }
+                    let upload = WriteKey(kind: .attachmentUpload, sourceId: attachment.id)
+                    if try pending(upload) { return upload }
                 }
             }
         }
-        return true
+        return nil
+    }
+
+    /// Parks `unit` until the write `key` finishes (done, failed or skipped). Returns false,
+    /// parking nothing, when that write is no longer planned or in flight: the caller runs
+    /// the unit now. The check and the parking happen under the lock that ``release(waitingOn:)``
+    /// takes after the ledger records the outcome, so no release is missed.
+    func park(_ unit: Unit, on key: WriteKey) throws -> Bool {
+        try parked.withLock { parked in
+            guard let state = try ledger.entry(key)?.state, state == .planned || state == .inFlight else {
+                return false
+            }
+            parked.waiting[key.rawValue, default: []].append(unit)
+            return true
+        }
+    }
+
+    /// Releases the work parked on `key` to the scheduler.
+    func release(waitingOn key: WriteKey) {
+        parked.withLock { parked in
+            guard let units = parked.waiting.removeValue(forKey: key.rawValue) else { return }
+            parked.released.append(contentsOf: units)
+        }
+    }
+}
+
+/// Page work waiting for a write, by that write's key, and the units released so far.
+struct ParkedWork: Sendable {
+    var waiting: [String: [Migrator.Unit]] = [:]
+    var released: [Migrator.Unit] = []
+
+    mutating func takeReleased() -> [Migrator.Unit] {
+        defer { released = [] }
+        return released
     }
 }

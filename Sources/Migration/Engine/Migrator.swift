@@ -33,6 +33,9 @@ public final class Migrator: Sendable {
     let stopRequested = Mutex(false)
     /// The migrating account's id, fetched once (see ``migratingAccount()``).
     let account = Mutex<String?>(nil)
+    /// Page work parked until the write it waits for (a create or an upload) finishes,
+    /// by that write's key, and the units released since the scheduler last looked.
+    let parked = Mutex(ParkedWork())
     /// Source user key or username → Cloud account, from the identity mapping, for mentions.
     let mentionUsers: [String: ConversionContext.User]
     /// The content property every created page and blog post carries.
@@ -128,6 +131,8 @@ public final class Migrator: Sendable {
     ) async throws {
         let key = WriteKey(kind: kind, sourceId: sourceId, discriminator: discriminator)
         guard !isStopping, let entry = try ledger.beginIfPlanned(key) else { return }
+        // Whatever happens to this write, work parked on it may go on (or see it failed).
+        defer { release(waitingOn: key) }
         do {
             let result = try await body(entry.attempts > 0)
             try ledger.complete(key, targetId: result.targetId, detail: result.detail)
