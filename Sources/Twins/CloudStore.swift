@@ -13,11 +13,17 @@ struct APIFailure: Error, Sendable {
 /// write-through SQLite file.
 actor CloudStore {
     private(set) var spaces: [Int: SpaceRecord] = [:]
-    private(set) var contents: [Int: ContentRecord] = [:]
-    private(set) var comments: [Int: CommentRecord] = [:]
+    /// Index 0: space, kind and title (title checks); index 1: parent id (siblings, children).
+    private(set) var contents = IndexedRecords<ContentRecord>(indexedBy: [
+        { "\($0.spaceId):\($0.kind.rawValue):\($0.title)" }, { "\($0.parentId ?? -1)" },
+    ])
+    /// Indexed by container.
+    private(set) var comments = IndexedRecords<CommentRecord>(indexedBy: [{ "\($0.containerId)" }])
     private(set) var attachments: [Int: AttachmentRecord] = [:]
-    private(set) var labels: [Int: LabelRecord] = [:]
-    private(set) var properties: [Int: PropertyRecord] = [:]
+    /// Indexed by container.
+    private(set) var labels = IndexedRecords<LabelRecord>(indexedBy: [{ "\($0.containerId)" }])
+    /// Indexed by container.
+    private(set) var properties = IndexedRecords<PropertyRecord>(indexedBy: [{ "\($0.containerId)" }])
     private(set) var restrictions: [Int: RestrictionRecord] = [:]
     private(set) var permissions: [Int: PermissionRecord] = [:]
     private(set) var users: [String: UserRecord] = [:]
@@ -119,12 +125,12 @@ actor CloudStore {
 
     func reset() throws {
         spaces = [:]
-        contents = [:]
-        comments = [:]
+        contents.removeAll()
+        comments.removeAll()
         attachments = [:]
         attachmentIndex = [:]
-        labels = [:]
-        properties = [:]
+        labels.removeAll()
+        properties.removeAll()
         restrictions = [:]
         permissions = [:]
         groups = [:]
@@ -280,8 +286,8 @@ actor CloudStore {
     }
 
     private func titleTaken(_ title: String, spaceId: Int, kind: ContentKind, except: Int?) -> Bool {
-        contents.values.contains {
-            $0.spaceId == spaceId && $0.kind == kind && $0.status == "current" && $0.title == title && $0.id != except
+        contents.records(0, "\(spaceId):\(kind.rawValue):\(title)").contains {
+            $0.status == "current" && $0.id != except
         }
     }
 
@@ -318,7 +324,7 @@ actor CloudStore {
             }
         }
         let now = Timestamp.now()
-        let siblings = contents.values.filter { $0.kind == kind && $0.spaceId == spaceId && $0.parentId == parent }
+        let siblings = contents.records(1, "\(parent ?? -1)").filter { $0.kind == kind && $0.spaceId == spaceId }
         let record = ContentRecord(
             id: makeId(), kind: kind, spaceId: spaceId, parentId: parent, title: title, status: status, version: 1,
             versionMessage: "", minorEdit: false, createdAt: now, updatedAt: now, representation: representation,
@@ -460,7 +466,7 @@ actor CloudStore {
         switch position {
         case "append":
             try checkMove(id: id, newParent: targetId, spaceId: nil)
-            let siblings = contents.values.filter { $0.parentId == targetId && $0.id != id }
+            let siblings = contents.records(1, "\(targetId)").filter { $0.id != id }
             page.parentId = targetId
             page.position = (siblings.map(\.position).max() ?? -1) + 1
         case "before", "after":
@@ -468,7 +474,7 @@ actor CloudStore {
                 throw APIFailure.badRequest("Cannot move a page before or after a top-level page.")
             }
             try checkMove(id: id, newParent: newParent, spaceId: nil)
-            var ordered = contents.values.filter { $0.parentId == newParent && $0.id != id && $0.kind == .page }
+            var ordered = contents.records(1, "\(newParent ?? -1)").filter { $0.id != id && $0.kind == .page }
                 .sorted { ($0.position, $0.id) < ($1.position, $1.id) }.map(\.id)
             let index = ordered.firstIndex(of: targetId) ?? ordered.count
             ordered.insert(id, at: position == "before" ? index : index + 1)
@@ -492,7 +498,7 @@ actor CloudStore {
     }
 
     func children(of id: Int) -> [ContentRecord] {
-        contents.values.filter { $0.parentId == id && $0.status == "current" }
+        contents.records(1, "\(id)").filter { $0.status == "current" }
             .sorted { ($0.position, $0.id) < ($1.position, $1.id) }
     }
 
@@ -570,7 +576,7 @@ actor CloudStore {
     func comment(_ id: Int) -> CommentRecord? { comments[id] }
 
     func comments(containerId: Int, location: String?) -> [CommentRecord] {
-        comments.values.filter { $0.containerId == containerId && (location == nil || $0.location == location) }
+        comments.records(0, "\(containerId)").filter { location == nil || $0.location == location }
             .sorted { $0.id < $1.id }
     }
 
@@ -616,7 +622,7 @@ actor CloudStore {
         for label in newLabels {
             let name = label.name.lowercased()
             let prefix = label.prefix.isEmpty ? "global" : label.prefix
-            if labels.values.contains(where: { $0.containerId == containerId && $0.name == name && $0.prefix == prefix }
+            if labels.records(0, "\(containerId)").contains(where: { $0.name == name && $0.prefix == prefix }
             ) {
                 continue
             }
@@ -633,13 +639,13 @@ actor CloudStore {
     }
 
     func labels(containerId: Int) -> [LabelRecord] {
-        labels.values.filter { $0.containerId == containerId }.sorted { $0.id < $1.id }
+        labels.records(0, "\(containerId)").sorted { $0.id < $1.id }
     }
 
     func allLabels() -> [LabelRecord] { labels.values.sorted { $0.id < $1.id } }
 
     func removeLabel(containerId: Int, name: String) throws {
-        let matches = labels.values.filter { $0.containerId == containerId && $0.name == name.lowercased() }
+        let matches = labels.records(0, "\(containerId)").filter { $0.name == name.lowercased() }
         guard !matches.isEmpty else { throw APIFailure.notFound("Label '\(name)' is not on content \(containerId).") }
         for match in matches {
             labels[match.id] = nil
@@ -725,7 +731,7 @@ actor CloudStore {
         guard !key.isEmpty, key.count <= 255 else {
             throw APIFailure.badRequest("Property key must be 1 to 255 characters.")
         }
-        guard properties.values.first(where: { $0.containerId == containerId && $0.key == key }) == nil else {
+        guard properties.records(0, "\(containerId)").first(where: { $0.key == key }) == nil else {
             throw APIFailure.badRequest(
                 "A property with key '\(key)' already exists on \(containerType) \(containerId).")
         }
@@ -738,7 +744,7 @@ actor CloudStore {
     }
 
     func properties(containerId: Int, key: String?) -> [PropertyRecord] {
-        properties.values.filter { $0.containerId == containerId && (key == nil || $0.key == key) }.sorted {
+        properties.records(0, "\(containerId)").filter { key == nil || $0.key == key }.sorted {
             $0.id < $1.id
         }
     }
