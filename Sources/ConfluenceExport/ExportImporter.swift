@@ -51,7 +51,8 @@ public struct ExportImporter {
         try workspace.resetStaging()
         var warnings = package.warnings
         var setupCPU = 0.0
-        let (objects, files, readerCPU) = try workspace.stage { writer in
+        // Large transactions: fewer commits rewrite the same index pages into the WAL less often.
+        let (objects, files, readerCPU) = try workspace.stage(batchSize: 200_000) { writer in
             if let descriptor = package.descriptor {
                 for (key, value) in descriptor.sorted(by: { $0.key < $1.key }) { try writer.setMetadata(key, value) }
             }

@@ -74,8 +74,8 @@ public struct XMLStartTag {
             while i < n, bytes[i] != quote { i += 1 }
             let valueRange = valueStart..<min(i, n)
             i += 1
-            if nameRange.count == wanted.count,
-                zip(bytes[nameRange], wanted).allSatisfy({ $0 == $1 })
+            if nameRange.count == wanted.count, let base = bytes.baseAddress, let wantedBase = wanted.baseAddress,
+                memcmp(base + nameRange.lowerBound, wantedBase, wanted.count) == 0
             {
                 return XMLTokenizer.decodeAttribute(UnsafeBufferPointer(rebasing: bytes[valueRange]))
             }

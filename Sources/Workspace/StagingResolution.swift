@@ -87,23 +87,21 @@ extension Workspace {
         UPDATE staged_content SET parent_id = NULL
         WHERE parent_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM staged_content p WHERE p.id = staged_content.parent_id)
         """,
-        // Spaces: heads got their own space as effective_space_id at insert time; then legacy
-        // drafts by space key, revisions from their head, attachments and comments from what
-        // they belong to.
+        // Spaces: heads got their own space as effective_space_id at insert time; then, in one
+        // pass over the rows still without one, legacy drafts by space key, else space
+        // descriptions by their space, else revisions from their head; then attachments and
+        // comments from what they belong to. (A revision whose head is resolved in the same
+        // pass, or later from its container, is caught by the last pass below.)
         """
-        UPDATE staged_content SET effective_space_id = (
-            SELECT s.id FROM staged_spaces s WHERE s.key = staged_content.space_key)
-        WHERE effective_space_id IS NULL AND space_key IS NOT NULL
-        """,
-        """
-        UPDATE staged_content SET effective_space_id = (
-            SELECT s.id FROM staged_spaces s WHERE s.description_id = staged_content.id)
-        WHERE effective_space_id IS NULL AND class = 'SpaceDescription'
-        """,
-        """
-        UPDATE staged_content SET effective_space_id = (
-            SELECT o.effective_space_id FROM staged_content o WHERE o.id = staged_content.original_id)
-        WHERE effective_space_id IS NULL AND original_id IS NOT NULL
+        UPDATE staged_content SET effective_space_id = COALESCE(
+            CASE WHEN space_key IS NOT NULL THEN
+                (SELECT s.id FROM staged_spaces s WHERE s.key = staged_content.space_key) END,
+            CASE WHEN class = 'SpaceDescription' THEN
+                (SELECT s.id FROM staged_spaces s WHERE s.description_id = staged_content.id) END,
+            CASE WHEN original_id IS NOT NULL THEN
+                (SELECT o.effective_space_id FROM staged_content o WHERE o.id = staged_content.original_id) END)
+        WHERE effective_space_id IS NULL
+          AND (space_key IS NOT NULL OR class = 'SpaceDescription' OR original_id IS NOT NULL)
         """,
         """
         UPDATE staged_attachments SET effective_space_id = COALESCE(space_id, (
@@ -158,7 +156,8 @@ extension Workspace {
             SELECT f.size FROM staged_attachment_files f WHERE f.path = staged_attachments.file_path)
         WHERE file_size IS NULL AND file_path IS NOT NULL
         """,
-        // Everything else that points nowhere is skipped, and said so.
+        // Everything else that points nowhere is skipped, and said so. (`+c.original_id`: a
+        // scan of the table is cheaper than the index when most rows are heads.)
         """
         INSERT INTO staged_repairs (kind, class, object_id, count, action, detail)
         SELECT 'missing-reference', 'BodyContent', b.id, 1, 'skipped',
@@ -180,7 +179,7 @@ extension Workspace {
         SELECT 'missing-reference', 'Comment', c.id, 1, 'skipped',
                'comment on ' || COALESCE(c.container_id, '(nothing)') || ', which is not in the export'
         FROM staged_content c
-        WHERE c.class = 'Comment' AND c.original_id IS NULL AND (c.container_id IS NULL OR (
+        WHERE c.class = 'Comment' AND +c.original_id IS NULL AND (c.container_id IS NULL OR (
             NOT EXISTS (SELECT 1 FROM staged_content o WHERE o.id = c.container_id)
             AND NOT EXISTS (SELECT 1 FROM staged_attachments a WHERE a.id = c.container_id)))
         ORDER BY c.id

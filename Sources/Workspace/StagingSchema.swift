@@ -124,6 +124,10 @@ enum StagingSchema {
         "CREATE INDEX IF NOT EXISTS staged_space_permissions_space ON staged_space_permissions(space_id)",
         "CREATE INDEX IF NOT EXISTS staged_users_lower ON staged_users(lower_name)",
         "CREATE INDEX IF NOT EXISTS staged_spaces_key ON staged_spaces(key)",
+        // Memberships name their group by id alone (the key is class and id), and a file is
+        // looked up by its path: without these, each lookup scans the table.
+        "CREATE INDEX IF NOT EXISTS staged_groups_id ON staged_groups(id)",
+        "CREATE INDEX IF NOT EXISTS staged_attachment_files_path ON staged_attachment_files(path)",
     ]
 
     /// Indexes on columns that resolution writes: built once it is done, so its

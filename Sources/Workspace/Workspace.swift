@@ -154,7 +154,7 @@ public final class StagingWriter {
             throw DatabaseError(
                 resultCode: ResultCode(rawValue: code), message: db.lastErrorMessage, sql: statement.sql)
         }
-        let inserted = db.changesCount > 0
+        let inserted = sqlite3_changes(db.sqliteConnection) > 0
         pending += 1
         if pending >= batchSize {
             try commit()
