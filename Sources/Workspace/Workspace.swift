@@ -34,10 +34,26 @@ public final class Workspace: Sendable {
                 try db.execute(sql: "PRAGMA cache_size = -\(Workspace.cacheKiB)")
                 try db.execute(sql: "PRAGMA temp_store = FILE")
             }
-            let pool = try DatabasePool(
-                path: folder.appendingPathComponent(databaseFileName).path, configuration: configuration)
-            try migrator.migrate(pool)
-            return Workspace(folder: folder, database: pool)
+            // Two processes opening a new workspace at once (`ferry status --watch` started as
+            // `ferry migrate` creates it) can collide while one switches the file to WAL
+            // ("database is locked") or both find a migration not yet applied ("already
+            // exists"); the loser tries again once the other has committed.
+            var attempt = 0
+            while true {
+                do {
+                    let pool = try DatabasePool(
+                        path: folder.appendingPathComponent(databaseFileName).path, configuration: configuration)
+                    try migrator.migrate(pool)
+                    return Workspace(folder: folder, database: pool)
+                } catch let error as DatabaseError
+                    where attempt < 8
+                    && (error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED
+                        || "\(error)".contains("already exists"))
+                {
+                    attempt += 1
+                    Thread.sleep(forTimeInterval: 0.1 * Double(attempt))
+                }
+            }
         } catch let error as DatabaseError {
             throw WorkspaceError.database(path: folder.path, reason: "\(error)")
         } catch let error as CocoaError {
