@@ -47,7 +47,8 @@ public final class DataCenterClient: Sendable {
         var configuration = base
         let rate = max(rate, 0.1)
         configuration.rateLimit = RateLimiterConfiguration(
-            initialRate: rate, minimumRate: min(0.5, rate), maximumRate: rate, additiveIncrease: rate / 10)
+            initialRate: rate, minimumRate: min(0.5, rate), maximumRate: rate, additiveIncrease: rate / 10,
+            lanesPerEndpoint: false)
         configuration.maxConnectionsPerHost = max(1, concurrency)
         return configuration
     }

@@ -10,11 +10,15 @@ public struct RateLimiterConfiguration: Sendable {
     public var additiveIncrease: Double
     /// Multiplicative decrease applied on a 429.
     public var decreaseFactor: Double
+    /// One lane per method and endpoint (Cloud's buckets). False: every request to the
+    /// host shares one lane, so `maximumRate` caps the host's total (`--source-rate`).
+    public var lanesPerEndpoint: Bool
 
     public init(
         initialRate: Double = 50, minimumRate: Double = 0.5, maximumRate: Double = 1000, headroom: Double = 0.97,
-        additiveIncrease: Double = 5, decreaseFactor: Double = 0.7
+        additiveIncrease: Double = 5, decreaseFactor: Double = 0.7, lanesPerEndpoint: Bool = true
     ) {
+        self.lanesPerEndpoint = lanesPerEndpoint
         self.initialRate = initialRate
         self.minimumRate = minimumRate
         self.maximumRate = maximumRate
@@ -100,7 +104,8 @@ public actor HostRateLimiter {
     }
 
     /// Waits until this caller may send its request in `lane`.
-    public func acquire(lane name: String = HostRateLimiter.defaultLane) async throws {
+    public func acquire(lane requested: String = HostRateLimiter.defaultLane) async throws {
+        let name = configuration.lanesPerEndpoint ? requested : Self.defaultLane
         while true {
             let now = clock.now
             var lane = lanes[name] ?? newLane()
@@ -129,7 +134,8 @@ public actor HostRateLimiter {
     }
 
     /// Feeds the limiter one response's status and rate-limit headers, for the request's lane.
-    public func record(lane name: String = HostRateLimiter.defaultLane, status: Int, signals: RateLimitSignals) {
+    public func record(lane requested: String = HostRateLimiter.defaultLane, status: Int, signals: RateLimitSignals) {
+        let name = configuration.lanesPerEndpoint ? requested : Self.defaultLane
         let now = clock.now
         var lane = lanes[name] ?? newLane()
         defer { lanes[name] = lane }
