@@ -64,6 +64,9 @@ public actor HostRateLimiter {
 
     /// The lane used when a caller names none (tests, and callers that pace as one stream).
     public static let defaultLane = "*"
+    /// At most this many lanes per host; requests to further endpoints share one lane
+    /// per method, so the table cannot grow with the site.
+    public static let maximumLanes = 128
 
     public init(host: String, configuration: RateLimiterConfiguration = RateLimiterConfiguration()) {
         self.host = host
@@ -74,14 +77,16 @@ public actor HostRateLimiter {
     }
 
     /// The lane of a request: its method and its path with every segment that carries an
-    /// id (a digit, except in `v2`, a colon, or more than 24 characters) replaced by `{}`, without the query.
+    /// id (a digit, except in `v2`; a colon, dot, space or `%`, as in file names and
+    /// account ids; or more than 24 characters) replaced by `{}`, without the query.
     /// `POST /wiki/api/v2/pages/65539/properties` → `POST /wiki/api/v2/pages/{}/properties`.
     public static func lane(method: String, path: String) -> String {
         let bare = path.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
         let segments: [String] = bare.split(separator: "/", omittingEmptySubsequences: false).map {
             (segment: Substring) -> String in
             let version = segment.first == "v" && segment.dropFirst().allSatisfy(\.isNumber)
-            let id = !version && segment.contains(where: { $0.isNumber || $0 == ":" }) || segment.count > 24
+            let id =
+                !version && segment.contains(where: { $0.isNumber || ":.% ".contains($0) }) || segment.count > 24
             return id ? "{}" : String(segment)
         }
         return method.uppercased() + " " + segments.joined(separator: "/")
@@ -105,7 +110,7 @@ public actor HostRateLimiter {
 
     /// Waits until this caller may send its request in `lane`.
     public func acquire(lane requested: String = HostRateLimiter.defaultLane) async throws {
-        let name = configuration.lanesPerEndpoint ? requested : Self.defaultLane
+        let name = laneName(requested)
         while true {
             let now = clock.now
             var lane = lanes[name] ?? newLane()
@@ -126,6 +131,14 @@ public actor HostRateLimiter {
         }
     }
 
+    /// The lane a request is paced in: its own, the method's overflow lane once the table
+    /// is full, or the host's single lane when lanes are off.
+    private func laneName(_ requested: String) -> String {
+        guard configuration.lanesPerEndpoint else { return Self.defaultLane }
+        if lanes[requested] != nil || lanes.count < Self.maximumLanes { return requested }
+        return (requested.split(separator: " ").first.map(String.init) ?? "") + " *"
+    }
+
     private func ceilingRate(_ lane: Lane, quota: Bool) -> Double {
         var ceiling = configuration.maximumRate
         if let limit = lane.publishedLimit { ceiling = min(ceiling, limit * configuration.headroom) }
@@ -135,7 +148,7 @@ public actor HostRateLimiter {
 
     /// Feeds the limiter one response's status and rate-limit headers, for the request's lane.
     public func record(lane requested: String = HostRateLimiter.defaultLane, status: Int, signals: RateLimitSignals) {
-        let name = configuration.lanesPerEndpoint ? requested : Self.defaultLane
+        let name = laneName(requested)
         let now = clock.now
         var lane = lanes[name] ?? newLane()
         defer { lanes[name] = lane }

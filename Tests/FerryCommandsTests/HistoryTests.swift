@@ -184,6 +184,21 @@ struct HistoryTests {
         let directory = try makeTemporaryDirectory("ferry-history-crash")
         defer { try? FileManager.default.removeItem(at: directory) }
         let export = try sample(directory, pages: 60, attachments: 20, history: 4)
+        // How long an uninterrupted run takes: kill moments fall inside it, so the first
+        // run is always caught mid-way however fast the engine has become.
+        let clock = ContinuousClock()
+        let timingTwin = try TwinProcess.start(rate: "get=400/s,post=400/s,put=400/s,delete=400/s")
+        defer { timingTwin.stop() }
+        let timingStart = clock.now
+        let timing = try FerryProcess.run(
+            [
+                "migrate", "--from", export.path, "--to", timingTwin.url, "--workspace",
+                directory.appendingPathComponent("timing").path, "--history", "all",
+            ],
+            environment: TwinProcess.credentials)
+        #expect(timing.status == 0, "\(timing.stdout) \(timing.stderr)")
+        let latestKill = max(200, min(2500, Int((clock.now - timingStart) / .milliseconds(1)) * 9 / 10))
+
         let twin = try TwinProcess.start(rate: "get=400/s,post=400/s,put=400/s,delete=400/s")
         defer { twin.stop() }
         let workspace = directory.appendingPathComponent("ws").path
@@ -200,7 +215,8 @@ struct HistoryTests {
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
-            try await Task.sleep(for: .milliseconds(Int.random(in: 400...2500, using: &generator)))
+            try await Task.sleep(
+                for: .milliseconds(Int.random(in: min(400, latestKill - 1)...latestKill, using: &generator)))
             if process.isRunning {
                 kill(process.processIdentifier, SIGKILL)
                 killed += 1

@@ -129,6 +129,8 @@ struct MigrateTests {
         // The reference: the same site migrated once without interruption.
         let baselineTwin = try TwinProcess.start()
         defer { baselineTwin.stop() }
+        let clock = ContinuousClock()
+        let baselineStart = clock.now
         let baseline = try FerryProcess.run(
             [
                 "migrate", "--from", export.path, "--to", baselineTwin.url, "--workspace",
@@ -137,6 +139,10 @@ struct MigrateTests {
             environment: TwinProcess.credentials)
         #expect(baseline.status == 0, "\(baseline.stdout) \(baseline.stderr)")
         let expected = try await baselineTwin.state()
+        // Kill moments fall inside the time an uninterrupted run takes, so the first run is
+        // always caught mid-way however fast the engine has become.
+        let baselineMilliseconds = Int((clock.now - baselineStart) / .milliseconds(1))
+        let latestKill = max(200, min(maxDelay, baselineMilliseconds * 9 / 10))
 
         let twin = try TwinProcess.start()
         defer { twin.stop() }
@@ -153,7 +159,8 @@ struct MigrateTests {
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
-            try await Task.sleep(for: .milliseconds(Int.random(in: 150...max(maxDelay, 151), using: &generator)))
+            try await Task.sleep(
+                for: .milliseconds(Int.random(in: min(150, latestKill - 1)...latestKill, using: &generator)))
             if process.isRunning {
                 kill(process.processIdentifier, SIGKILL)
                 killed += 1

@@ -105,6 +105,13 @@ struct PolicyTests {
         #expect(
             HostRateLimiter.lane(method: "GET", path: "/wiki/rest/api/user?accountId=557058:abc")
                 == "GET /wiki/rest/api/user")
+        // File names are ids too: downloads of every file share one lane.
+        #expect(
+            HostRateLimiter.lane(method: "GET", path: "/wiki/download/attachments/98/report final.pdf")
+                == "GET /wiki/download/attachments/{}/{}")
+        #expect(
+            HostRateLimiter.lane(method: "GET", path: "/wiki/download/attachments/98/notes.txt")
+                == "GET /wiki/download/attachments/{}/{}")
         let limiter = HostRateLimiter(host: "h", configuration: .init(initialRate: 10, headroom: 0.97))
         let post = HostRateLimiter.lane(method: "POST", path: "/wiki/api/v2/pages")
         let put = HostRateLimiter.lane(method: "PUT", path: "/wiki/api/v2/pages/1")
@@ -134,6 +141,13 @@ struct PolicyTests {
             signals: RateLimitSignals(
                 retryAfter: .milliseconds(1), limit: 40000, reason: "confluence-quota-tenant-based"))
         #expect(await limiter.rate(lane: other) < 10)
+        // The lane table is bounded: beyond its size, new endpoints share one lane per method.
+        let bounded = HostRateLimiter(host: "b", configuration: .init(initialRate: 10, headroom: 0.97))
+        for index in 0..<(HostRateLimiter.maximumLanes + 50) {
+            await bounded.record(lane: "POST /e\(index)", status: 200, signals: RateLimitSignals(limit: 100))
+        }
+        #expect(await bounded.laneRates.count == HostRateLimiter.maximumLanes + 1)
+        #expect(await bounded.laneRates["POST *"] == 97)
     }
 }
 

@@ -183,25 +183,9 @@ extension Migrator {
             guard !options.attachmentsOnly else { return [] }
             try await addLabels(work, space: space)
             // Comments follow the body: an inline comment is anchored in the body's text.
-            if let blocker = try bodyBlocker(work, space: space) {
-                if options.history == .latest, !(try park(.waiting(space: space, work: work), on: blocker)) {
-                    return [.waiting(space: space, work: work)]
-                }
-                return []
-            }
-            try await updateBody(work, space: space)
-            try await createComments(of: work, space: space)
-            try await setRestrictions(work, space: space)
+            return try await writeBodyOrPark(work, space: space)
         case .waiting(let space, let work):
-            if let blocker = try bodyBlocker(work, space: space) {
-                if !(try park(.waiting(space: space, work: work), on: blocker)) {
-                    return [.waiting(space: space, work: work)]
-                }
-                return []
-            }
-            try await updateBody(work, space: space)
-            try await createComments(of: work, space: space)
-            try await setRestrictions(work, space: space)
+            return try await writeBodyOrPark(work, space: space)
         case .finish(let space, let work):
             let replays =
                 options.history == .all
@@ -219,10 +203,28 @@ extension Migrator {
         return []
     }
 
+    /// Writes a page's body, then its comments and restrictions, when nothing the body
+    /// points at is still to be written. Otherwise parks the page on the first write it
+    /// waits for (a `.waiting` unit, released when that write finishes), or hands the unit
+    /// straight back when that write finished meanwhile. Under `--history all` the page is
+    /// left to the second stage.
+    func writeBodyOrPark(_ work: BodyWork, space: String) async throws -> [Unit] {
+        if let blocker = try bodyBlocker(work, space: space) {
+            guard options.history == .latest else { return [] }
+            let unit = Unit.waiting(space: space, work: work)
+            return try park(unit, on: blocker) ? [] : [unit]
+        }
+        try await updateBody(work, space: space)
+        try await createComments(of: work, space: space)
+        try await setRestrictions(work, space: space)
+        return []
+    }
+
     /// The first write a page's body still waits for (a create or an upload planned or in
     /// flight), or `nil` when the body can be written now: it needs no `body.update`, or
-    /// every page, blog post and attachment it points at is written (or will not be in this run). Under `--history all` the body
-    /// waits for the second stage: its own `body.update` key is returned.
+    /// every page, blog post and attachment it points at is written (or will not be in
+    /// this run). Under `--history all` the body waits for the second stage: its own
+    /// `body.update` key is returned.
     func bodyBlocker(_ work: BodyWork, space: String) throws -> WriteKey? {
         let own = WriteKey(kind: .bodyUpdate, sourceId: work.content.id)
         guard options.history == .latest else { return own }
