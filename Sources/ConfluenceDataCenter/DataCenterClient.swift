@@ -19,7 +19,8 @@ public enum DataCenterCredentials: Sendable {
     }
 }
 
-/// A read-only client of the Confluence Data Center/Server REST API v1.
+/// A client of the Confluence Data Center/Server REST API v1. It only reads, except that it
+/// can ask the site for a site backup (the backup and restore API).
 ///
 /// Every request goes through the shared ``HTTPTransport`` (its per-host limiter paces
 /// them at the source rate given to it, so a production site is never overloaded).
@@ -70,13 +71,15 @@ public final class DataCenterClient: Sendable {
         try await send("GET", url(path, query), body: nil, allowMissing: allowMissing)
     }
 
-    func send(_ method: String, _ url: String, body: Data?, allowMissing: Bool) async throws -> Data? {
+    func send(
+        _ method: String, _ url: String, body: Data?, allowMissing: Bool, retrySafety: RetrySafety = .idempotent
+    ) async throws -> Data? {
         var headers = [("Authorization", credentials.header), ("Accept", "application/json")]
         if body != nil { headers.append(("Content-Type", "application/json")) }
         let response = try await transport.send(
             TransportRequest(
                 method: method, url: url, headers: headers, body: body.map { .bytes(.init(data: $0)) },
-                retrySafety: .idempotent))
+                retrySafety: retrySafety))
         switch response.status {
         case 200..<300: return response.bodyData
         case 401, 403:
@@ -356,6 +359,67 @@ public final class DataCenterClient: Sendable {
     public func installedApps() async throws -> [DCInstalledApp] {
         guard let data = try await get("/rest/plugins/1.0/", allowMissing: true) else { return [] }
         return try decode(DCPluginList.self, data, "UPM plugin list").plugins
+    }
+
+    // MARK: site backup
+
+    /// Queues a site backup job through the backup and restore API
+    /// (`POST /rest/api/backup-restore/backup/site`). Returns nil when the site has no such
+    /// API (404: Confluence 7 and earlier). When a site backup is already queued or running
+    /// (409), that job is returned instead, so Ferry waits for it rather than failing.
+    public func startSiteBackup(includeAttachments: Bool, fileNamePrefix: String) async throws -> DCBackupJob? {
+        let settings: [String: Any] = [
+            "skipAttachments": !includeAttachments, "keepPermanently": false, "fileNamePrefix": fileNamePrefix,
+        ]
+        let body = try JSONSerialization.data(withJSONObject: settings, options: [.sortedKeys])
+        do {
+            guard
+                let data = try await send(
+                    "POST", url("/rest/api/backup-restore/backup/site"), body: body, allowMissing: true,
+                    retrySafety: .byMethod)
+            else { return nil }
+            return try decode(DCBackupJob.self, data, "the site backup job")
+        } catch DataCenterError.http(_, _, let status, _) where status == 409 {
+            let active = try await backupJobs(states: ["QUEUED", "PROCESSING", "COMPLETING"])
+            guard let running = active.first else { throw DataCenterError.backupConflict(site: site) }
+            logger.info(
+                "a site backup job is already running; waiting for it", metadata: ["job": "\(running.id)"])
+            return running
+        }
+    }
+
+    /// Site backup jobs in the given states, newest first (`GET /rest/api/backup-restore/jobs`).
+    public func backupJobs(states: [String]) async throws -> [DCBackupJob] {
+        let query = [
+            ("jobScope", "SITE"), ("jobOperation", "BACKUP"), ("jobStates", states.joined(separator: ",")),
+            ("limit", "25"),
+        ]
+        guard let data = try await get("/rest/api/backup-restore/jobs", query, allowMissing: true) else { return [] }
+        return try decode(DCBackupJobList.self, data, "the backup job list").results
+    }
+
+    /// One backup job (`GET /rest/api/backup-restore/jobs/{id}`).
+    public func backupJob(id: Int64) async throws -> DCBackupJob {
+        guard let data = try await get("/rest/api/backup-restore/jobs/\(id)", allowMissing: true) else {
+            throw DataCenterError.backupFailed(site: site, job: id, reason: "the job no longer exists")
+        }
+        return try decode(DCBackupJob.self, data, "backup job \(id)")
+    }
+
+    /// Streams a finished job's backup file into `file`
+    /// (`GET /rest/api/backup-restore/jobs/{id}/download`). Returns its size.
+    public func downloadBackup(jobID: Int64, to file: URL) async throws -> Int64 {
+        let target = url("/rest/api/backup-restore/jobs/\(jobID)/download")
+        let (status, bytes) = try await transport.download(
+            url: target, headers: [("Authorization", credentials.header)], to: file)
+        guard (200..<300).contains(status) else {
+            if status == 401 || status == 403 {
+                throw DataCenterError.unauthorized(site: site, status: status, user: credentials.userName)
+            }
+            throw DataCenterError.backupFailed(
+                site: site, job: jobID, reason: "downloading the backup file answered HTTP \(status)")
+        }
+        return bytes
     }
 
     // MARK: delta sync

@@ -7,6 +7,8 @@ public enum DataCenterError: FerryError {
     case malformed(site: String, what: String, reason: String)
     case invalidSite(String, reason: String)
     case missingCredentials(site: String)
+    case backupFailed(site: String, job: Int64, reason: String)
+    case backupConflict(site: String)
 
     public var summary: String {
         switch self {
@@ -18,6 +20,9 @@ public enum DataCenterError: FerryError {
             "\(site) returned \(what) in a form Ferry cannot read: \(reason)"
         case .invalidSite(let site, let reason): "'\(site)' cannot be used as a Data Center source: \(reason)"
         case .missingCredentials(let site): "no credentials for the Data Center site \(site)"
+        case .backupFailed(let site, let job, let reason): "the site backup job \(job) on \(site) failed: \(reason)"
+        case .backupConflict(let site):
+            "\(site) refused a new site backup (HTTP 409) and shows no site backup job in progress"
         }
     }
 
@@ -29,6 +34,10 @@ public enum DataCenterError: FerryError {
         case .malformed: "check that the URL points at Confluence Data Center (with its context path, e.g. /confluence)"
         case .invalidSite:
             "give an https:// URL; plain http:// is only accepted for 127.0.0.1/localhost or with --allow-insecure-http"
+        case .backupFailed:
+            "see the job in Confluence administration (Backup and restore); fix its cause, or make a site XML backup there and pass it with --site-backup FILE"
+        case .backupConflict:
+            "the account needs to be a system administrator to create site backups; or make the backup in Confluence administration and pass it with --site-backup FILE"
         case .missingCredentials:
             "set FERRY_SOURCE_TOKEN (a personal access token), or FERRY_SOURCE_USER and FERRY_SOURCE_PASSWORD, or token_file under [source] in ferry.toml"
         }

@@ -249,3 +249,20 @@ public struct DCInstalledApp: Sendable, Equatable, Codable {
 struct DCPluginList: Decodable, Sendable {
     var plugins: [DCInstalledApp]
 }
+
+/// A job of the backup and restore API (`JobDetails` in the Data Center REST spec).
+public struct DCBackupJob: Sendable, Equatable, Decodable {
+    public var id: Int64
+    public var jobState: String
+    public var fileName: String?
+    public var fileExists: Bool?
+    public var errorMessage: String?
+    public var owner: String?
+
+    /// FINISHED, FAILED or CANCELLED: the job will not change any more.
+    public var isOver: Bool { ["FINISHED", "FAILED", "CANCELLED"].contains(jobState) }
+}
+
+struct DCBackupJobList: Decodable, Sendable {
+    var results: [DCBackupJob]
+}

@@ -144,3 +144,29 @@ extension Workspace {
         }
     }
 }
+
+extension Workspace {
+    /// Adds objects read from another source to a finished staging: first removes every
+    /// "other object" of `replacing` (so a better source supersedes the export's copy),
+    /// then inserts `rows` (a row already staged under the same class and id is kept).
+    /// `source`, when given, replaces the staged source name the archive and reports show.
+    public func supplementStaging(
+        source: String? = nil, replacing classes: [String], with rows: [StagedOtherObject]
+    ) throws {
+        try database.write { db in
+            for className in classes {
+                try db.execute(sql: "DELETE FROM staged_other_objects WHERE class = ?", arguments: [className])
+            }
+            for row in rows {
+                try db.execute(
+                    sql:
+                        "INSERT OR IGNORE INTO staged_other_objects (class, id, properties, xml_bytes) VALUES (?, ?, ?, ?)",
+                    arguments: [row.className, row.id, row.propertiesJSON, row.xmlBytes])
+            }
+            if let source {
+                try db.execute(
+                    sql: "INSERT OR REPLACE INTO staged_export (key, value) VALUES ('source', ?)", arguments: [source])
+            }
+        }
+    }
+}

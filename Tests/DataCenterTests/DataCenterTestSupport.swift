@@ -37,8 +37,11 @@ final class TwinFixture: @unchecked Sendable {
         let workspace = try Workspace.open(at: directory.appendingPathComponent("export-ws"))
         _ = try ExportImporter(package: package, workspace: workspace).run()
         let twin = try DataCenterTwin(
-            configuration: DataCenterTwinConfiguration(port: 0, version: version), workspace: workspace
-        ) { path in try package.readAttachment(path: path) }
+            configuration: DataCenterTwinConfiguration(port: 0, version: version), workspace: workspace,
+            readFile: { path in try package.readAttachment(path: path) },
+            siteBackup: { destination, attachments in
+                try package.writeBackupZip(to: destination, includeAttachments: attachments)
+            })
         let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
         var logger = Logger(label: "dc-twin-test")
         logger.logLevel = .critical

@@ -102,6 +102,67 @@ struct ArchiveTests {
             })
         #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("archive.zip").path))
 
+        let avatars = try Self.expectEveryPlantedItem(
+            archive: archive, planted: planted, sections: sections, auditFromREST: false)
+
+        // What Ferry carries instead.
+        let carried =
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: archive.appendingPathComponent("carried-by-ferry.json"))) as? [[String: Any]]
+            ?? []
+        #expect(
+            Set(carried.map { $0["item"] as? String ?? "" }).isSuperset(of: [
+                "space permissions", "page restrictions", "group memberships (not blocklisted)",
+            ]))
+        #expect(carried.first { $0["item"] as? String == "space permissions" }?["count"] as? Int == 12)
+
+        // Intact, then tampered.
+        let intact = try FerryProcess.run(["archive", "--check", archive.path, "--workspace", workspace.path])
+        #expect(intact.status == 0, "\(intact.stdout) \(intact.stderr)")
+        #expect(intact.stdout.contains("Intact"))
+        let changed = archive.appendingPathComponent("audit/audit-log.csv")
+        let handle = try FileHandle(forWritingTo: changed)
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data("999,forged\n".utf8))
+        try handle.close()
+        let removed = avatars.first?["file"] ?? "avatars.csv"
+        try FileManager.default.removeItem(at: archive.appendingPathComponent(removed))
+        let tampered = try FerryProcess.run(["archive", "--check", archive.path, "--workspace", workspace.path])
+        #expect(tampered.status == 1)
+        #expect(tampered.stdout.contains("modified: audit/audit-log.csv"), "\(tampered.stdout)")
+        #expect(tampered.stdout.contains("missing: \(removed)"), "\(tampered.stdout)")
+        let asJSON = try Self.json(
+            try FerryProcess.run(["archive", "--check", archive.path, "--workspace", workspace.path, "--json"]).stdout)
+        #expect(asJSON["intact"] as? Bool == false)
+        #expect((asJSON["problems"] as? [[String: Any]])?.count == 2)
+
+        // The migration report links each not-migrated row to its archive file.
+        let migrate = try FerryProcess.run([
+            "migrate", "--from", site.path, "--to", "twin", "--workspace", workspace.path, "--json",
+        ])
+        #expect(migrate.status == 0, "migrate failed: \(migrate.stderr)")
+        let reportFolder = workspace.appendingPathComponent("report")
+        let report = try FerryProcess.run(["report", "--workspace", workspace.path, "--out", reportFolder.path])
+        #expect(report.status == 0, "report failed: \(report.stderr)")
+        let notMigrated = try Self.csv(reportFolder.appendingPathComponent("not-migrated.csv"))
+        #expect(notMigrated.count == sections.count)
+        let draftsRow = notMigrated.first { $0["item"] == "Personal drafts and unpublished shared drafts" }
+        #expect(draftsRow?["archive file"] == "../../archive/drafts/drafts-by-user.csv")
+        #expect(draftsRow?["count"] == String((planted["drafts"] as? [Any] ?? []).count))
+        for row in notMigrated {
+            let target = reportFolder.appendingPathComponent(row["archive file"] ?? "-").standardizedFileURL
+            #expect(FileManager.default.fileExists(atPath: target.path), "\(row)")
+        }
+        let html = try String(contentsOf: reportFolder.appendingPathComponent("report.html"), encoding: .utf8)
+        #expect(html.contains("<a href=\"../../archive/drafts/drafts-by-user.csv\">"))
+    }
+
+    /// Checks that the archive holds every item `ferry sample --plant-archive` planted
+    /// (the manifest's `archive` section) and returns the avatars listed.
+    @discardableResult
+    static func expectEveryPlantedItem(
+        archive: URL, planted: [String: Any], sections: [String: [String: Any]], auditFromREST: Bool
+    ) throws -> [[String: String]] {
         // Drafts: every planted draft, with storage, ADF and HTML, and the per-user list.
         let plantedDrafts = planted["drafts"] as? [[String: Any]] ?? []
         #expect(!plantedDrafts.isEmpty)
@@ -124,9 +185,14 @@ struct ArchiveTests {
         #expect(byUser.map { Int($0["draft_count"] ?? "") ?? 0 }.reduce(0, +) == plantedDrafts.count)
         #expect(byUser.allSatisfy { !($0["email"] ?? "").isEmpty && !($0["titles"] ?? "").isEmpty })
 
-        // Audit log: every record, with the covered range.
+        // Audit log: every record, with the covered range. From a live site the records come
+        // from /rest/api/audit, which has no export ids: the same number, authors and dates.
         let audit = try Self.lines(archive.appendingPathComponent("audit/audit-log.jsonl"))
-        #expect(Set(audit.map { $0["id"] as? String ?? "" }) == Set(planted["auditRecords"] as? [String] ?? []))
+        if auditFromREST {
+            #expect(audit.count == (planted["auditRecords"] as? [String] ?? []).count)
+        } else {
+            #expect(Set(audit.map { $0["id"] as? String ?? "" }) == Set(planted["auditRecords"] as? [String] ?? []))
+        }
         let range = try Self.jsonFile(archive.appendingPathComponent("audit/range.json"))
         #expect(range["from"] as? String == "2025-11-02 08:15:00.000")
         #expect(range["to"] as? String == "2026-02-10 23:59:59.000")
@@ -207,56 +273,7 @@ struct ArchiveTests {
             readd.first { $0["username"] == "admin" }?["global_permissions_lost"]?.contains("SYSTEMADMINISTRATOR")
                 == true)
 
-        // What Ferry carries instead.
-        let carried =
-            try JSONSerialization.jsonObject(
-                with: Data(contentsOf: archive.appendingPathComponent("carried-by-ferry.json"))) as? [[String: Any]]
-            ?? []
-        #expect(
-            Set(carried.map { $0["item"] as? String ?? "" }).isSuperset(of: [
-                "space permissions", "page restrictions", "group memberships (not blocklisted)",
-            ]))
-        #expect(carried.first { $0["item"] as? String == "space permissions" }?["count"] as? Int == 12)
-
-        // Intact, then tampered.
-        let intact = try FerryProcess.run(["archive", "--check", archive.path, "--workspace", workspace.path])
-        #expect(intact.status == 0, "\(intact.stdout) \(intact.stderr)")
-        #expect(intact.stdout.contains("Intact"))
-        let changed = archive.appendingPathComponent("audit/audit-log.csv")
-        let handle = try FileHandle(forWritingTo: changed)
-        try handle.seekToEnd()
-        try handle.write(contentsOf: Data("999,forged\n".utf8))
-        try handle.close()
-        let removed = avatars.first?["file"] ?? "avatars.csv"
-        try FileManager.default.removeItem(at: archive.appendingPathComponent(removed))
-        let tampered = try FerryProcess.run(["archive", "--check", archive.path, "--workspace", workspace.path])
-        #expect(tampered.status == 1)
-        #expect(tampered.stdout.contains("modified: audit/audit-log.csv"), "\(tampered.stdout)")
-        #expect(tampered.stdout.contains("missing: \(removed)"), "\(tampered.stdout)")
-        let asJSON = try Self.json(
-            try FerryProcess.run(["archive", "--check", archive.path, "--workspace", workspace.path, "--json"]).stdout)
-        #expect(asJSON["intact"] as? Bool == false)
-        #expect((asJSON["problems"] as? [[String: Any]])?.count == 2)
-
-        // The migration report links each not-migrated row to its archive file.
-        let migrate = try FerryProcess.run([
-            "migrate", "--from", site.path, "--to", "twin", "--workspace", workspace.path, "--json",
-        ])
-        #expect(migrate.status == 0, "migrate failed: \(migrate.stderr)")
-        let reportFolder = workspace.appendingPathComponent("report")
-        let report = try FerryProcess.run(["report", "--workspace", workspace.path, "--out", reportFolder.path])
-        #expect(report.status == 0, "report failed: \(report.stderr)")
-        let notMigrated = try Self.csv(reportFolder.appendingPathComponent("not-migrated.csv"))
-        #expect(notMigrated.count == sections.count)
-        let draftsRow = notMigrated.first { $0["item"] == "Personal drafts and unpublished shared drafts" }
-        #expect(draftsRow?["archive file"] == "../../archive/drafts/drafts-by-user.csv")
-        #expect(draftsRow?["count"] == String(plantedDrafts.count))
-        for row in notMigrated {
-            let target = reportFolder.appendingPathComponent(row["archive file"] ?? "-").standardizedFileURL
-            #expect(FileManager.default.fileExists(atPath: target.path), "\(row)")
-        }
-        let html = try String(contentsOf: reportFolder.appendingPathComponent("report.html"), encoding: .utf8)
-        #expect(html.contains("<a href=\"../../archive/drafts/drafts-by-user.csv\">"))
+        return avatars
     }
 
     @Test("the migration report lists what is not migrated even before an archive exists")
@@ -381,7 +398,9 @@ struct ArchiveTests {
         #expect(global.first?["USECONFLUENCE"] == "yes")
     }
 
-    @Test("from the Data Center twin: audit records, installed apps, permission matrices and blocklisted admins")
+    @Test(
+        "from the Data Center twin: every planted item, through a site backup job and REST; --no-site-backup and Confluence 7 say what is left out"
+    )
     func fromDataCenterTwin() async throws {
         let directory = try makeTemporaryDirectory("ferry-archive-dc")
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -394,24 +413,33 @@ struct ArchiveTests {
             try Self.jsonFile(site.appendingPathComponent("manifest.json"))["archive"] as? [String: Any] ?? [:]
         let dc = try DataCenterTwinProcess.start(export: site, version: 9)
         defer { dc.stop() }
+        let workspace = directory.appendingPathComponent("ws")
         let archive = directory.appendingPathComponent("archive")
+        let environment = ["FERRY_SOURCE_TOKEN": "twin-token"]
         let run = try FerryProcess.run(
-            [
-                "archive", "--from", dc.url, "--workspace", directory.appendingPathComponent("ws").path, "--out",
-                archive.path, "--json",
-            ], environment: ["FERRY_SOURCE_TOKEN": "twin-token"])
+            ["archive", "--from", dc.url, "--workspace", workspace.path, "--out", archive.path, "--json"],
+            environment: environment)
         #expect(run.status == 0, "archive from the DC twin failed: \(run.stdout)\n\(run.stderr)")
         #expect(!run.stdout.contains("twin-token") && !run.stderr.contains("twin-token"))
+        let summary = try Self.json(run.stdout)
+        let sections = Dictionary(
+            uniqueKeysWithValues: (summary["sections"] as? [[String: Any]] ?? []).map {
+                ($0["id"] as? String ?? "", $0)
+            })
+        // The site wrote a backup on request; Ferry downloaded it into the workspace.
+        let backups = try FileManager.default.contentsOfDirectory(
+            atPath: workspace.appendingPathComponent("site-backup").path
+        ).filter { $0.hasSuffix(".zip") }
+        #expect(backups.count == 1 && backups.first?.hasPrefix("ferry-archive-") == true, "\(backups)")
+        #expect((summary["siteBackup"] as? String)?.hasSuffix(backups.first ?? "-") == true)
 
-        // Every audit record the twin serves at /rest/api/audit, with its author and the range.
+        // Every planted item: drafts, audit (from /rest/api/audit), avatars, emoticons,
+        // settings, permissions, apps, plugin data, blocklisted admins.
+        try Self.expectEveryPlantedItem(archive: archive, planted: planted, sections: sections, auditFromREST: true)
         let audit = try Self.csv(archive.appendingPathComponent("audit/audit-log.csv"))
-        #expect(audit.count == (planted["auditRecords"] as? [Any])?.count)
         #expect(audit.allSatisfy { !($0["author"] ?? "").isEmpty && !($0["date"] ?? "").isEmpty })
         #expect(Set(audit.map { $0["summary"] ?? "" }).contains("App installed"))
-        let range = try Self.jsonFile(archive.appendingPathComponent("audit/range.json"))
-        #expect((range["from"] as? String ?? "z") <= (range["to"] as? String ?? ""))
-
-        // Installed apps from the plugin manager (bundled system apps left out).
+        // Installed apps as the plugin manager reports them (bundled system apps left out).
         let installed = try Self.csv(archive.appendingPathComponent("apps/installed-apps.csv"))
         let gliffy = installed.first { $0["app_key"] == "com.gliffy.integration.confluence" }
         #expect(gliffy?["evidence"]?.contains("plugin manager") == true, "\(installed)")
@@ -419,14 +447,48 @@ struct ArchiveTests {
         #expect(
             !installed.contains { $0["app_key"] == "com.atlassian.confluence.plugins.confluence-create-content-plugin" }
         )
-
-        // Permissions and the blocklisted admin groups, from the REST API.
-        let space = try Self.csv(archive.appendingPathComponent("permissions/space-permissions.csv"))
-        #expect(Set(space.map { $0["space"] ?? "" }) == ["SP1", "SP2"])
-        let readd = try Self.csv(archive.appendingPathComponent("admins/readd-by-hand.csv"))
-        #expect(Set(readd.map { $0["username"] ?? "" }).isSuperset(of: ["admin"]), "\(readd)")
-        let check = try FerryProcess.run(["archive", "--check", archive.path])
+        let index = try Self.jsonFile(archive.appendingPathComponent("index.json"))
+        #expect((index["source"] as? String ?? "").contains("site backup"), "\(index["source"] ?? "")")
+        let check = try FerryProcess.run(["archive", "--check", archive.path, "--workspace", workspace.path])
         #expect(check.status == 0, "\(check.stdout)")
+
+        // A backup the admin already has is used as given (no new job).
+        let given = workspace.appendingPathComponent("site-backup").appendingPathComponent(backups.first ?? "-")
+        let reuse = try FerryProcess.run(
+            [
+                "archive", "--from", dc.url, "--workspace", directory.appendingPathComponent("ws2").path, "--out",
+                directory.appendingPathComponent("archive2").path, "--site-backup", given.path, "--json",
+            ], environment: environment)
+        #expect(reuse.status == 0, "\(reuse.stderr)")
+        let drafts2 = try Self.csv(directory.appendingPathComponent("archive2/drafts/drafts.csv"))
+        #expect(drafts2.count == (planted["drafts"] as? [Any])?.count)
+
+        // --no-site-backup: only what REST serves; the sections REST cannot fill are empty.
+        let restOnly = directory.appendingPathComponent("archive3")
+        let bare = try FerryProcess.run(
+            [
+                "archive", "--from", dc.url, "--workspace", directory.appendingPathComponent("ws3").path, "--out",
+                restOnly.path, "--no-site-backup",
+            ], environment: environment)
+        #expect(bare.status == 0, "\(bare.stderr)")
+        #expect(try Self.csv(restOnly.appendingPathComponent("audit/audit-log.csv")).count == audit.count)
+        #expect(try Self.csv(restOnly.appendingPathComponent("drafts/drafts.csv")).isEmpty)
+        let space = try Self.csv(restOnly.appendingPathComponent("permissions/space-permissions.csv"))
+        #expect(Set(space.map { $0["space"] ?? "" }) == ["SP1", "SP2"])
+        let readd = try Self.csv(restOnly.appendingPathComponent("admins/readd-by-hand.csv"))
+        #expect(Set(readd.map { $0["username"] ?? "" }).isSuperset(of: ["admin"]), "\(readd)")
+
+        // Confluence 7 has no backup API: a clear error naming both ways forward.
+        let old = try DataCenterTwinProcess.start(export: site, version: 7)
+        defer { old.stop() }
+        let refused = try FerryProcess.run(
+            [
+                "archive", "--from", old.url, "--workspace", directory.appendingPathComponent("ws4").path, "--out",
+                directory.appendingPathComponent("archive4").path,
+            ], environment: environment)
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("no backup and restore REST API"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("--site-backup FILE") && refused.stderr.contains("--no-site-backup"))
     }
 
     // MARK: real exports

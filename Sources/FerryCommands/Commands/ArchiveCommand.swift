@@ -1,7 +1,9 @@
 public import ArgumentParser
+import ConfluenceDataCenter
 import ConfluenceExport
 import FerryModel
 import Foundation
+import Logging
 import Migration
 import Workspace
 
@@ -36,8 +38,13 @@ public struct ArchiveCommand: AsyncParsableCommand {
             FERRY_SOURCE_USER and FERRY_SOURCE_PASSWORD), staged into --workspace \
             (reused when it was already staged from the same source). From a live site \
             the audit log comes from /rest/api/audit and the installed apps (with \
-            versions) from the plugin manager; drafts, settings records, avatars and \
-            emoticons are only in an XML export. The \
+            versions) from the plugin manager; everything REST does not serve (other \
+            people's drafts, settings records, global permissions, avatars, emoticons, \
+            plugin data) comes from a site backup: Ferry queues one through the site's \
+            backup and restore API (Confluence 8 and later; a system administrator \
+            account), waits for it, downloads it into <workspace>/site-backup and archives \
+            from it. --site-backup FILE uses a site XML backup you already have instead \
+            (needed on Confluence 7); --no-site-backup archives only what REST serves. The \
             identity mapping (--identity-mapping, or identity-mapping.csv in the \
             workspace) names the Cloud account for each avatar and admin.
 
@@ -45,6 +52,8 @@ public struct ArchiveCommand: AsyncParsableCommand {
               ferry archive --from site-export.zip --workspace ./ws
               ferry archive --from site-export.zip --workspace ./ws --out /cold/ferry-archive --zip
               FERRY_SOURCE_TOKEN=… ferry archive --from https://wiki.corp.example --workspace ./ws
+              FERRY_SOURCE_TOKEN=… ferry archive --from https://wiki.corp.example --workspace ./ws \
+                --site-backup /var/atlassian/confluence/backups/backup-2026_11_30.zip
               ferry archive --check /cold/ferry-archive
             """
     )
@@ -73,6 +82,27 @@ public struct ArchiveCommand: AsyncParsableCommand {
             valueName: "file"))
     public var identityMapping: String?
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "With a Data Center site: a site XML backup of it to archive from, instead of queuing a new one.",
+            valueName: "file"))
+    public var siteBackup: String?
+
+    @Flag(
+        name: .long,
+        help:
+            "With a Data Center site: no site backup; archive only what REST serves (drafts, settings, avatars… stay empty)."
+    )
+    public var noSiteBackup: Bool = false
+
+    @Flag(
+        name: .long,
+        help:
+            "With a Data Center site: queue the site backup without attachments (smaller; avatar, emoticon and app files then missing)."
+    )
+    public var backupWithoutAttachments: Bool = false
+
     @Flag(name: .long, help: "Also write <out>.zip.")
     public var zip: Bool = false
 
@@ -93,6 +123,18 @@ public struct ArchiveCommand: AsyncParsableCommand {
         if check != nil && source != nil {
             throw ValidationError("--check verifies an existing archive; do not combine it with --from")
         }
+        let site = source.map(DataCenterSource.isSite) ?? false
+        if !site && (siteBackup != nil || noSiteBackup || backupWithoutAttachments) {
+            throw ValidationError(
+                "--site-backup, --no-site-backup and --backup-without-attachments apply to a Data Center site URL in --from"
+            )
+        }
+        if siteBackup != nil && noSiteBackup {
+            throw ValidationError("--site-backup FILE and --no-site-backup contradict each other; give one")
+        }
+        if let siteBackup, !FileManager.default.fileExists(atPath: siteBackup) {
+            throw ValidationError("--site-backup \(siteBackup): no such file")
+        }
     }
 
     struct CheckResult: Encodable {
@@ -111,6 +153,8 @@ public struct ArchiveCommand: AsyncParsableCommand {
         var sections: [ArchiveSection]
         var carriedByFerry: [CarriedItem]
         var warnings: [String]
+        /// The site backup archived from, when the source was a Data Center site.
+        var siteBackup: String?
     }
 
     public func run() async throws {
@@ -122,15 +166,22 @@ public struct ArchiveCommand: AsyncParsableCommand {
             return
         }
         guard let source else { return }
-        let store = try Workspace.open(at: workspaceURL)
-        let package: ExportPackage
+        var store = try Workspace.open(at: workspaceURL)
+        var package: ExportPackage
+        var backupPath: String?
         if DataCenterSource.isSite(source) {
             let client = try DataCenterSource.client(
                 site: source, configuration: configuration, rate: 20, concurrency: 4,
                 allowInsecureHTTP: allowInsecureHttp, logger: logger)
             do {
-                package = try await DataCenterSource.stage(
-                    client: client, workspace: store, spaces: nil, concurrency: 4, history: false, logger: logger)
+                if noSiteBackup {
+                    package = try await DataCenterSource.stage(
+                        client: client, workspace: store, spaces: nil, concurrency: 4, history: false, logger: logger)
+                } else {
+                    (store, package) = try await stageSiteBackup(
+                        client: client, workspace: workspaceURL, logger: logger)
+                    backupPath = package.location.path
+                }
             } catch {
                 try? await client.transport.shutdown()
                 throw error
@@ -173,7 +224,7 @@ public struct ArchiveCommand: AsyncParsableCommand {
         let summary = Summary(
             folder: folder.path, zip: zipPath, root: written.manifest.root, files: written.manifest.files.count,
             sections: written.index.sections, carriedByFerry: written.index.carriedByFerry,
-            warnings: written.index.warnings)
+            warnings: written.index.warnings, siteBackup: backupPath)
         if json {
             try Console.printJSON(summary)
             return
@@ -189,6 +240,46 @@ public struct ArchiveCommand: AsyncParsableCommand {
             Console.print("\(summary.warnings.count) warning(s), listed in index.json and index.html")
         }
         Console.print("Open index.html; check later with: ferry archive --check \(folder.path)")
+    }
+
+    /// Gets a site backup (the one given, or one the site writes on request), stages it into
+    /// `<workspace>/site-backup/staging`, and adds what only REST gives (the audit log from
+    /// /rest/api/audit, installed apps from the plugin manager). The archive is written from
+    /// that staging; the workspace's own staging (a migration's source) is left alone.
+    func stageSiteBackup(
+        client: DataCenterClient, workspace: URL, logger: Logger
+    ) async throws -> (Workspace, ExportPackage) {
+        let folder = workspace.appendingPathComponent("site-backup")
+        let file: URL
+        if let siteBackup {
+            file = URL(fileURLWithPath: siteBackup)
+        } else {
+            guard
+                let downloaded = try await DataCenterSource.requestSiteBackup(
+                    client: client, into: folder, includeAttachments: !backupWithoutAttachments, logger: logger)
+            else { throw ArchiveSourceError.noBackupAPI(site: client.site) }
+            file = downloaded
+            if !json { Console.print("Site backup downloaded to \(file.path) (reuse it with --site-backup)") }
+        }
+        let staging = try Workspace.open(at: folder.appendingPathComponent("staging"))
+        let package = try SourceStaging.stage(export: file, workspace: staging, logger: logger, restage: true)
+        let audit = try await client.auditRecords()
+        let apps = try await client.installedApps()
+        var rows: [StagedOtherObject] = []
+        for (index, record) in audit.enumerated() {
+            rows.append(
+                StagedOtherObject(
+                    className: "AuditRecord", id: "audit:\(index + 1)", propertiesJSON: record, xmlBytes: 0))
+        }
+        for app in apps {
+            let json = String(decoding: try JSONEncoder().encode(app), as: UTF8.self)
+            rows.append(StagedOtherObject(className: "InstalledApp", id: app.key, propertiesJSON: json, xmlBytes: 0))
+        }
+        // The REST audit log is complete; an old export's audit objects would only repeat part of it.
+        try staging.supplementStaging(
+            source: "\(client.site) (site backup \(file.lastPathComponent))",
+            replacing: audit.isEmpty ? [] : ["AuditRecord", "AuditRecordImpl", "AuditEntity"], with: rows)
+        return (staging, package)
     }
 
     func runCheck(_ folder: URL, workspace: URL) throws {
@@ -210,5 +301,24 @@ public struct ArchiveCommand: AsyncParsableCommand {
             for problem in problems { Console.print("  \(problem)") }
         }
         if !problems.isEmpty { throw ExitCode(1) }
+    }
+}
+
+/// A Data Center source the archive cannot get everything from.
+enum ArchiveSourceError: FerryError {
+    case noBackupAPI(site: String)
+
+    var summary: String {
+        switch self {
+        case .noBackupAPI(let site):
+            "\(site) has no backup and restore REST API (Confluence 7 and earlier), so Ferry cannot ask it for a site backup"
+        }
+    }
+
+    var remedy: String? {
+        switch self {
+        case .noBackupAPI:
+            "make a site XML backup in Confluence administration (Backup and restore) and pass it with --site-backup FILE, or give --no-site-backup to archive only what REST serves (drafts, settings records, avatars, emoticons and plugin data then stay out of the archive)"
+        }
     }
 }

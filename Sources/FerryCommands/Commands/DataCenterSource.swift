@@ -100,3 +100,38 @@ enum DataCenterSource {
         return files
     }
 }
+
+extension DataCenterSource {
+    /// Has the site write a site backup through its backup and restore API, waits for the
+    /// job (polling every `poll`), and streams the file into `folder`. Returns the file, or
+    /// nil when the site has no backup and restore API (Confluence 7 and earlier).
+    static func requestSiteBackup(
+        client: DataCenterClient, into folder: URL, includeAttachments: Bool, poll: Duration = .seconds(2),
+        logger: Logger
+    ) async throws -> URL? {
+        guard
+            var job = try await client.startSiteBackup(
+                includeAttachments: includeAttachments, fileNamePrefix: "ferry-archive")
+        else { return nil }
+        let waiting = ProgressReporter(phase: "site backup job \(job.id) on \(client.site) (status checks)")
+        while !job.isOver {
+            try await Task.sleep(for: poll)
+            job = try await client.backupJob(id: job.id)
+            waiting.advance()
+        }
+        waiting.finish()
+        guard job.jobState == "FINISHED" else {
+            throw DataCenterError.backupFailed(
+                site: client.site, job: job.id,
+                reason: "it ended \(job.jobState)" + (job.errorMessage.map { ": \($0)" } ?? ""))
+        }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let name = (job.fileName?.isEmpty == false ? job.fileName : nil) ?? "site-backup-\(job.id).zip"
+        let file = folder.appendingPathComponent(URL(fileURLWithPath: name).lastPathComponent)
+        let bytes = try await client.downloadBackup(jobID: job.id, to: file)
+        logger.info(
+            "downloaded the site backup",
+            metadata: ["job": "\(job.id)", "file": "\(file.path)", "bytes": "\(bytes)"])
+        return file
+    }
+}

@@ -160,7 +160,12 @@ public struct TwinDataCenterCommand: AsyncParsableCommand {
             lastmodified >=/<, order by lastmodified), versions \
             (/rest/experimental/content/{id}/version and status=historical), attachments and \
             their downloads, comments (footer, inline, resolved), labels, restrictions, space \
-            permissions, users, groups, /rest/api/audit and UPM /rest/plugins/1.0/.
+            permissions, users, groups, /rest/api/audit, UPM /rest/plugins/1.0/ and (8 and 9) \
+            the backup and restore API: POST /rest/api/backup-restore/backup/site queues a \
+            site backup job, GET /rest/api/backup-restore/jobs[/{id}] reports it, PUT \
+            …/jobs/{id}/cancel cancels it and GET …/jobs/{id}/download streams the zip. The \
+            twin's backup is the export it serves, laid out as Confluence's backup job writes \
+            it; changes made later through /__twin/ are not in it.
 
             --dc-version picks the behaviour: 9 (9.1+: scan and the space permissions REST \
             endpoint), 8 (scan; space permissions only through JSON-RPC \
@@ -232,9 +237,12 @@ public struct TwinDataCenterCommand: AsyncParsableCommand {
         progress.finish()
         let configuration = DataCenterTwinConfiguration(
             host: host, port: port, version: dcVersion, user: user, token: token)
-        let twin = try DataCenterTwin(configuration: configuration, workspace: staging) { path in
-            try package.readAttachment(path: path)
-        }
+        let twin = try DataCenterTwin(
+            configuration: configuration, workspace: staging,
+            readFile: { path in try package.readAttachment(path: path) },
+            siteBackup: { destination, attachments in
+                try package.writeBackupZip(to: destination, includeAttachments: attachments)
+            })
         let counts = twin.counts
         let asJSON = json
         let bindHost = host

@@ -81,9 +81,25 @@ extension DataCenterTwin {
                 }
             }
             return .json(["plugins": .array(plugins), "links": ["self": "/rest/plugins/1.0/"]])
+        case ("POST", 5) where s == ["rest", "api", "backup-restore", "backup", "site"]:
+            return .json(try backupJobs(request).startSiteBackup(request, owner: configuration.user))
+        case ("GET", 4) where s == ["rest", "api", "backup-restore", "jobs"]:
+            return .json(try backupJobs(request).list(request))
+        case ("GET", 5) where s.starts(with: ["rest", "api", "backup-restore", "jobs"]):
+            return .json(DCBackupJobs.json(try backupJobs(request).job(s[4])))
+        case ("PUT", 6) where s.starts(with: ["rest", "api", "backup-restore", "jobs"]) && s[5] == "cancel":
+            return .json(try backupJobs(request).cancel(s[4], by: configuration.user))
         default:
             throw APIFailure.notFound("null for uri: \(request.base)\(request.path)")
         }
+    }
+
+    /// The backup jobs, or the 404 of a site without the backup and restore API.
+    func backupJobs(_ request: TwinRequest) throws -> DCBackupJobs {
+        guard configuration.hasBackupRestoreREST, let backups else {
+            throw APIFailure.notFound("null for uri: \(request.base)\(request.path)")
+        }
+        return backups
     }
 
     // MARK: spaces and permissions

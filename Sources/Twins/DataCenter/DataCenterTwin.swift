@@ -38,6 +38,9 @@ public struct DataCenterTwinConfiguration: Sendable {
     public var hasScan: Bool { version >= 8 }
     /// Whether `/rest/api/space/{key}/permissions` exists (9.1 and later; the twin's 9 is 9.1+).
     public var hasSpacePermissionsREST: Bool { version >= 9 }
+    /// Whether the backup and restore REST API (`/rest/api/backup-restore/…`) exists: Confluence 8
+    /// brought the backup and restore service behind it; 7.x answers 404.
+    public var hasBackupRestoreREST: Bool { version >= 8 }
 }
 
 /// A running Confluence Data Center twin: a real HTTP server that answers the REST v1
@@ -51,19 +54,27 @@ public final class DataCenterTwin: Sendable {
     let state: Mutex<DCTwinState>
     let readFile: @Sendable (String) throws -> Data
     let requestLog = DCRequestLog()
+    /// Site backup jobs, when the twin can write its export as a backup.
+    let backups: DCBackupJobs?
     private let basic: String
     private let bearer: String
 
     /// - Parameters:
     ///   - workspace: a workspace an export was staged into (``DCTwinState/load(workspace:)``).
     ///   - readFile: reads an attachment file of the export by its relative path.
+    ///   - siteBackup: writes the export as a backup zip (destination, include attachments), for
+    ///     the backup and restore API; without it that API answers 404.
     public init(
         configuration: DataCenterTwinConfiguration, workspace: Workspace,
-        readFile: @escaping @Sendable (String) throws -> Data
+        readFile: @escaping @Sendable (String) throws -> Data,
+        siteBackup: (@Sendable (URL, Bool) throws -> Void)? = nil
     ) throws {
         self.configuration = configuration
         self.state = Mutex(try DCTwinState.load(workspace: workspace))
         self.readFile = readFile
+        self.backups = siteBackup.map {
+            DCBackupJobs(folder: workspace.folder.appendingPathComponent("twin-backups"), write: $0)
+        }
         basic = "Basic " + Data("\(configuration.user):\(configuration.token)".utf8).base64EncodedString()
         bearer = "Bearer \(configuration.token)"
     }
@@ -134,6 +145,11 @@ public final class DataCenterTwin: Sendable {
         do {
             if segments.first == "download" {
                 return try download(twinRequest, segments)
+            }
+            if method == "GET", segments.count == 6, segments.starts(with: ["rest", "api", "backup-restore", "jobs"]),
+                segments[5] == "download"
+            {
+                return try backupJobs(twinRequest).download(segments[4])
             }
             return CloudTwin.render(try route(twinRequest, segments))
         } catch let failure as APIFailure {

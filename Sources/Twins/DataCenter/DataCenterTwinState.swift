@@ -424,9 +424,21 @@ extension DCTwinState {
             {
                 keys.insert(String(key.prefix { $0 != ":" }))
             }
+            // Apps with Active Objects data in the export, and the versions its descriptor records.
+            var versions: [String: String] = [:]
+            for row in try Row.fetchAll(
+                db, sql: "SELECT key, value FROM staged_export WHERE key LIKE 'ao.data.version.%'")
+            {
+                let name: String = row["key"]
+                guard !name.hasPrefix("ao.data.version.min."), let value: String = row["value"] else { continue }
+                let key = String(name.dropFirst("ao.data.version.".count))
+                versions[key] = value
+                keys.insert(key)
+            }
             state.apps = keys.sorted().map {
                 DCApp(
-                    key: $0, name: $0.split(separator: ".").last.map(String.init) ?? $0, version: "1.0.0",
+                    key: $0, name: $0.split(separator: ".").last.map(String.init) ?? $0,
+                    version: versions[$0] ?? "1.0.0",
                     userInstalled: true)
             }
             state.apps.append(
