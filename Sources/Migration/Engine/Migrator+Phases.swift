@@ -441,18 +441,25 @@ extension Migrator {
     // MARK: comments
 
     /// The comments of one page or blog post, parents before their replies.
-    func createComments(of work: BodyWork, space: String) async throws {
+    /// Creates a page's comments, parents before replies. With `footerOnly`, only the footer
+    /// threads (no inline comment in their chain): they need the page, not its body, so they
+    /// are written as soon as the page exists; the inline ones, anchored in the body's text,
+    /// follow the body (a second call skips what is done).
+    func createComments(of work: BodyWork, space: String, footerOnly: Bool = false) async throws {
         let comments = try workspace.comments(containerID: work.content.id)
         guard !comments.isEmpty else { return }
         let byId = Dictionary(comments.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         var items: [CommentWork] = []
         for comment in comments {
             var depth = 0
+            var inlineChain = comment.inline
             var parent = comment.parentID
             while let id = parent, let next = byId[id], depth < 64 {
                 depth += 1
+                inlineChain = inlineChain || next.inline
                 parent = next.parentID
             }
+            if footerOnly && inlineChain { continue }
             items.append(CommentWork(comment: comment, content: work.content, blogPost: work.blogPost, depth: depth))
         }
         for item in items.enumerated().sorted(by: { ($0.element.depth, $0.offset) < ($1.element.depth, $1.offset) }) {

@@ -8,8 +8,8 @@ import Workspace
 /// A unit of work returns the units it made ready (a created page makes its first child,
 /// its next sibling and its own work ready), so no worker waits for a whole phase, space
 /// or tree level to drain. A page's own work runs in one unit, in the order Cloud needs:
-/// attachments, labels, then, once every page and file its body points at exists, the
-/// body, the comments (an inline comment is anchored in the body's text) and the
+/// attachments, labels, footer comments, then, once every page and file its body points
+/// at exists, the body, the inline comments (anchored in the body's text) and the
 /// restrictions last (a restricted page may no longer be writable). A page whose body
 /// points at content not written yet is parked on the first write it waits for and
 /// released when that write finishes; every page under `--history all` (version replays),
@@ -182,7 +182,10 @@ extension Migrator {
             }
             guard !options.attachmentsOnly else { return [] }
             try await addLabels(work, space: space)
-            // Comments follow the body: an inline comment is anchored in the body's text.
+            // Footer comments need only the page, so they do not wait for its body (Cloud's
+            // comment bucket then runs beside the creates); inline comments are anchored in
+            // the body's text and follow it.
+            try await createComments(of: work, space: space, footerOnly: true)
             return try await writeBodyOrPark(work, space: space)
         case .waiting(let space, let work):
             return try await writeBodyOrPark(work, space: space)
