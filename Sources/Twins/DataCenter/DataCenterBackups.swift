@@ -12,6 +12,7 @@ struct DCBackupJob: Sendable {
     var started: Date?
     var finished: Date?
     var cancelled: Date?
+    var cancelledBy: String?
     var owner: String
     var fileName: String?
     var file: URL?
@@ -120,9 +121,11 @@ final class DCBackupJobs: Sendable {
             case "QUEUED":
                 state.jobs[index].state = "CANCELLED"
                 state.jobs[index].cancelled = Date()
+                state.jobs[index].cancelledBy = user
             case "PROCESSING", "COMPLETING":
                 state.jobs[index].state = "CANCELLING"
                 state.jobs[index].cancelled = Date()
+                state.jobs[index].cancelledBy = user
             default: break
             }
             return state.jobs[index]
@@ -188,6 +191,7 @@ final class DCBackupJobs: Sendable {
         if let started = job.started { object["startProcessingTime"] = .string(DCDates.format(started)) }
         if let finished = job.finished { object["finishProcessingTime"] = .string(DCDates.format(finished)) }
         if let cancelled = job.cancelled { object["cancelTime"] = .string(DCDates.format(cancelled)) }
+        if let user = job.cancelledBy { object["cancelledBy"] = .string(user) }
         if let name = job.fileName { object["fileName"] = .string(name) }
         if let error = job.error { object["errorMessage"] = .string(error) }
         return .object(object)
