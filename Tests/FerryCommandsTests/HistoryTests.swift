@@ -184,20 +184,17 @@ struct HistoryTests {
         let directory = try makeTemporaryDirectory("ferry-history-crash")
         defer { try? FileManager.default.removeItem(at: directory) }
         let export = try sample(directory, pages: 60, attachments: 20, history: 4)
-        // How long an uninterrupted run takes: kill moments fall inside it, so the first
-        // run is always caught mid-way however fast the engine has become.
-        let clock = ContinuousClock()
-        let timingTwin = try TwinProcess.start(rate: "get=400/s,post=400/s,put=400/s,delete=400/s")
-        defer { timingTwin.stop() }
-        let timingStart = clock.now
-        let timing = try FerryProcess.run(
+        // The writes an uninterrupted run applies: each kill comes after a random share of them.
+        let referenceTwin = try TwinProcess.start(rate: "get=400/s,post=400/s,put=400/s,delete=400/s")
+        defer { referenceTwin.stop() }
+        let reference = try FerryProcess.run(
             [
-                "migrate", "--from", export.path, "--to", timingTwin.url, "--workspace",
-                directory.appendingPathComponent("timing").path, "--history", "all",
+                "migrate", "--from", export.path, "--to", referenceTwin.url, "--workspace",
+                directory.appendingPathComponent("reference").path, "--history", "all",
             ],
             environment: TwinProcess.credentials)
-        #expect(timing.status == 0, "\(timing.stdout) \(timing.stderr)")
-        let latestKill = max(200, min(2500, Int((clock.now - timingStart) / .milliseconds(1)) * 9 / 10))
+        #expect(reference.status == 0, "\(reference.stdout) \(reference.stderr)")
+        let expectedWrites = try await referenceTwin.appliedWrites()
 
         let twin = try TwinProcess.start(rate: "get=400/s,post=400/s,put=400/s,delete=400/s")
         defer { twin.stop() }
@@ -208,20 +205,9 @@ struct HistoryTests {
         var generator = SystemRandomNumberGenerator()
         var killed = 0
         for _ in 0..<kills {
-            let process = Process()
-            process.executableURL = FerryProcess.executable
-            process.arguments = arguments
-            process.environment = ProcessInfo.processInfo.environment.merging(TwinProcess.credentials) { _, new in new }
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            try await Task.sleep(
-                for: .milliseconds(Int.random(in: min(400, latestKill - 1)...latestKill, using: &generator)))
-            if process.isRunning {
-                kill(process.processIdentifier, SIGKILL)
+            if try await twin.runAndKillMidway(arguments, expectedWrites: expectedWrites, using: &generator) {
                 killed += 1
             }
-            process.waitUntilExit()
         }
         let final = try FerryProcess.run(arguments + ["--json"], environment: TwinProcess.credentials)
         #expect(final.status == 0, "final run: \(final.stdout) \(final.stderr)")

@@ -121,7 +121,6 @@ struct MigrateTests {
         let pages = Int(environment["FERRY_CRASH_PAGES"] ?? "") ?? 120
         let attachments = Int(environment["FERRY_CRASH_ATTACHMENTS"] ?? "") ?? 30
         let kills = Int(environment["FERRY_CRASH_KILLS"] ?? "") ?? 5
-        let maxDelay = Int(environment["FERRY_CRASH_MAX_DELAY_MS"] ?? "") ?? 2500
         let directory = try makeTemporaryDirectory("ferry-crash")
         defer { try? FileManager.default.removeItem(at: directory) }
         let export = try sample(directory, pages: pages, attachments: attachments)
@@ -129,8 +128,6 @@ struct MigrateTests {
         // The reference: the same site migrated once without interruption.
         let baselineTwin = try TwinProcess.start()
         defer { baselineTwin.stop() }
-        let clock = ContinuousClock()
-        let baselineStart = clock.now
         let baseline = try FerryProcess.run(
             [
                 "migrate", "--from", export.path, "--to", baselineTwin.url, "--workspace",
@@ -139,10 +136,7 @@ struct MigrateTests {
             environment: TwinProcess.credentials)
         #expect(baseline.status == 0, "\(baseline.stdout) \(baseline.stderr)")
         let expected = try await baselineTwin.state()
-        // Kill moments fall inside the time an uninterrupted run takes, so the first run is
-        // always caught mid-way however fast the engine has become.
-        let baselineMilliseconds = Int((clock.now - baselineStart) / .milliseconds(1))
-        let latestKill = max(200, min(maxDelay, baselineMilliseconds * 9 / 10))
+        let expectedWrites = try await baselineTwin.appliedWrites()
 
         let twin = try TwinProcess.start()
         defer { twin.stop() }
@@ -151,21 +145,9 @@ struct MigrateTests {
         var generator = SystemRandomNumberGenerator()
         var killed = 0
         for _ in 0..<kills {
-            let process = Process()
-            process.executableURL = FerryProcess.executable
-            process.arguments = arguments
-            process.environment = (ProcessInfo.processInfo.environment).merging(TwinProcess.credentials) { _, new in new
-            }
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            try await Task.sleep(
-                for: .milliseconds(Int.random(in: min(150, latestKill - 1)...latestKill, using: &generator)))
-            if process.isRunning {
-                kill(process.processIdentifier, SIGKILL)
+            if try await twin.runAndKillMidway(arguments, expectedWrites: expectedWrites, using: &generator) {
                 killed += 1
             }
-            process.waitUntilExit()
         }
         let final = try FerryProcess.run(arguments + ["--json"], environment: TwinProcess.credentials)
         #expect(final.status == 0, "final run: \(final.stdout) \(final.stderr)")
@@ -322,6 +304,46 @@ final class TwinProcess: @unchecked Sendable {
             state[key] = items
         }
         return state
+    }
+
+    /// How many writes the twin has applied so far (the sum of `applied` in `/__twin/stats`).
+    func appliedWrites() async throws -> Int {
+        let base = url.hasSuffix("/wiki") ? String(url.dropLast(5)) : url
+        guard let endpoint = URL(string: base + "/__twin/stats") else { return 0 }
+        let (data, _) = try await URLSession.shared.data(from: endpoint)
+        let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
+        return (object["applied"] as? [String: Int] ?? [:]).values.reduce(0, +)
+    }
+
+    /// Runs `ferry ARGUMENTS` against this twin and SIGKILLs it once the twin has applied a
+    /// random number of further writes, drawn from the first 90 % of the `expectedWrites` an
+    /// uninterrupted run applies. Kill moments follow the run's progress, not the clock, so a
+    /// loaded or a fast machine catches runs mid-way alike. Returns whether the kill came
+    /// before the run ended on its own.
+    func runAndKillMidway(
+        _ arguments: [String], expectedWrites: Int, using generator: inout some RandomNumberGenerator
+    ) async throws -> Bool {
+        let start = try await appliedWrites()
+        let remaining = max(1, (expectedWrites - start) * 9 / 10)
+        let target = start + Int.random(in: 1...remaining, using: &generator)
+        let process = Process()
+        process.executableURL = FerryProcess.executable
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(TwinProcess.credentials) { _, new in new }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var killed = false
+        while process.isRunning {
+            if try await appliedWrites() >= target {
+                kill(process.processIdentifier, SIGKILL)
+                killed = true
+                break
+            }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        process.waitUntilExit()
+        return killed
     }
 
     /// `GET /__twin/stats`, as text for the test log.
