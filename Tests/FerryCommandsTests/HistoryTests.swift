@@ -194,7 +194,7 @@ struct HistoryTests {
             ],
             environment: TwinProcess.credentials)
         #expect(reference.status == 0, "\(reference.stdout) \(reference.stderr)")
-        let expectedWrites = try await referenceTwin.appliedWrites()
+        let expectedWrites = try referenceTwin.appliedWrites()
 
         let twin = try TwinProcess.start(rate: "get=400/s,post=400/s,put=400/s,delete=400/s")
         defer { twin.stop() }

@@ -136,7 +136,7 @@ struct MigrateTests {
             environment: TwinProcess.credentials)
         #expect(baseline.status == 0, "\(baseline.stdout) \(baseline.stderr)")
         let expected = try await baselineTwin.state()
-        let expectedWrites = try await baselineTwin.appliedWrites()
+        let expectedWrites = try baselineTwin.appliedWrites()
 
         let twin = try TwinProcess.start()
         defer { twin.stop() }
@@ -307,12 +307,23 @@ final class TwinProcess: @unchecked Sendable {
     }
 
     /// How many writes the twin has applied so far (the sum of `applied` in `/__twin/stats`).
-    func appliedWrites() async throws -> Int {
+    /// Blocking, for a thread of its own (see ``runAndKillMidway(_:expectedWrites:using:)``).
+    func appliedWrites() throws -> Int {
         let base = url.hasSuffix("/wiki") ? String(url.dropLast(5)) : url
         guard let endpoint = URL(string: base + "/__twin/stats") else { return 0 }
-        let (data, _) = try await URLSession.shared.data(from: endpoint)
-        let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
+        let answer = Answer()
+        let done = DispatchSemaphore(value: 0)
+        URLSession.shared.dataTask(with: endpoint) { data, _, _ in
+            answer.data = data
+            done.signal()
+        }.resume()
+        done.wait()
+        let object = try JSONSerialization.jsonObject(with: answer.data ?? Data()) as? [String: Any] ?? [:]
         return (object["applied"] as? [String: Int] ?? [:]).values.reduce(0, +)
+    }
+
+    private final class Answer: @unchecked Sendable {
+        var data: Data?
     }
 
     /// Runs `ferry ARGUMENTS` against this twin and SIGKILLs it once the twin has applied a
@@ -320,10 +331,14 @@ final class TwinProcess: @unchecked Sendable {
     /// uninterrupted run applies. Kill moments follow the run's progress, not the clock, so a
     /// loaded or a fast machine catches runs mid-way alike. Returns whether the kill came
     /// before the run ended on its own.
+    ///
+    /// The twin is watched from a thread of its own: under the full suite, other tests'
+    /// blocking work can hold every cooperative thread, and a watcher there woke only after
+    /// the run had ended.
     func runAndKillMidway(
         _ arguments: [String], expectedWrites: Int, using generator: inout some RandomNumberGenerator
     ) async throws -> Bool {
-        let start = try await appliedWrites()
+        let start = try appliedWrites()
         let remaining = max(1, (expectedWrites - start) * 9 / 10)
         let target = start + Int.random(in: 1...remaining, using: &generator)
         let process = Process()
@@ -333,17 +348,33 @@ final class TwinProcess: @unchecked Sendable {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        var killed = false
-        while process.isRunning {
-            if try await appliedWrites() >= target {
-                kill(process.processIdentifier, SIGKILL)
-                killed = true
-                break
+        let watched = Watched(process)
+        let killed = await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+            Thread.detachNewThread {
+                var killed = false
+                while watched.process.isRunning {
+                    if ((try? self.appliedWrites()) ?? 0) >= target {
+                        kill(watched.process.processIdentifier, SIGKILL)
+                        killed = true
+                        break
+                    }
+                    usleep(3_000)
+                }
+                watched.process.waitUntilExit()
+                continuation.resume(returning: killed)
             }
-            try await Task.sleep(for: .milliseconds(5))
         }
-        process.waitUntilExit()
+        if !killed {
+            print(
+                "run not killed: exit \(process.terminationStatus), twin applied \(try appliedWrites()) of target \(target) (start \(start), expected \(expectedWrites))"
+            )
+        }
         return killed
+    }
+
+    private final class Watched: @unchecked Sendable {
+        let process: Process
+        init(_ process: Process) { self.process = process }
     }
 
     /// `GET /__twin/stats`, as text for the test log.
