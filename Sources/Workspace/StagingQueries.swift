@@ -209,70 +209,78 @@ extension Workspace {
 
     /// Every version of every attachment of a page, the current one of each first.
     public func attachments(containerID: String) throws -> [AttachmentInfo] {
-        try database.read { db in
-            try Row.fetchAll(
-                db.cachedStatement(
-                    sql: """
-                        SELECT a.id, a.title, a.version, a.media_type, a.file_size, a.file_path, a.original_id
-                        FROM staged_attachments a
-                        WHERE a.file_container_id = ? AND COALESCE(a.status, 'current') = 'current'
-                        ORDER BY a.file_attachment_id, a.version DESC
-                        """), arguments: [containerID]
-            ).map {
-                let original: String? = $0["original_id"]
-                return AttachmentInfo(
-                    id: $0["id"], title: $0["title"], version: $0["version"], mediaType: $0["media_type"],
-                    fileSize: $0["file_size"], path: $0["file_path"], isCurrent: original == nil,
-                    originalID: original)
-            }
+        try database.read { db in try Self.attachments(db, containerID: containerID) }
+    }
+
+    static func attachments(_ db: Database, containerID: String) throws -> [AttachmentInfo] {
+        try Row.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    SELECT a.id, a.title, a.version, a.media_type, a.file_size, a.file_path, a.original_id
+                    FROM staged_attachments a
+                    WHERE a.file_container_id = ? AND COALESCE(a.status, 'current') = 'current'
+                    ORDER BY a.file_attachment_id, a.version DESC
+                    """), arguments: [containerID]
+        ).map {
+            let original: String? = $0["original_id"]
+            return AttachmentInfo(
+                id: $0["id"], title: $0["title"], version: $0["version"], mediaType: $0["media_type"],
+                fileSize: $0["file_size"], path: $0["file_path"], isCurrent: original == nil,
+                originalID: original)
         }
     }
 
     /// Current comments on a page, blog post or attachment, in id order.
     public func comments(containerID: String) throws -> [CommentInfo] {
-        try database.read { db in
-            try Row.fetchAll(
-                db.cachedStatement(
-                    sql: """
-                        SELECT id, parent_id, inline, creator, created FROM staged_content
-                        WHERE container_id = ? AND class = 'Comment' AND original_id IS NULL
-                          AND COALESCE(status, 'current') = 'current'
-                        ORDER BY created, CAST(id AS INTEGER), id
-                        """), arguments: [containerID]
-            ).map {
-                CommentInfo(
-                    id: $0["id"], parentID: $0["parent_id"], inline: $0["inline"], creator: $0["creator"],
-                    created: $0["created"])
-            }
+        try database.read { db in try Self.comments(db, containerID: containerID) }
+    }
+
+    static func comments(_ db: Database, containerID: String) throws -> [CommentInfo] {
+        try Row.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    SELECT id, parent_id, inline, creator, created FROM staged_content
+                    WHERE container_id = ? AND class = 'Comment' AND original_id IS NULL
+                      AND COALESCE(status, 'current') = 'current'
+                    ORDER BY created, CAST(id AS INTEGER), id
+                    """), arguments: [containerID]
+        ).map {
+            CommentInfo(
+                id: $0["id"], parentID: $0["parent_id"], inline: $0["inline"], creator: $0["creator"],
+                created: $0["created"])
         }
     }
 
     /// Label names on a content object, `namespace:name` for non-global labels.
     public func labels(contentID: String) throws -> [String] {
-        try database.read { db in
-            try String.fetchAll(
-                db.cachedStatement(
-                    sql: """
-                        SELECT CASE WHEN COALESCE(x.namespace, 'global') = 'global' THEN x.name
-                                    ELSE x.namespace || ':' || x.name END
-                        FROM staged_labellings l JOIN staged_labels x ON x.id = l.label_id
-                        WHERE l.content_id = ? ORDER BY x.name
-                        """), arguments: [contentID])
-        }
+        try database.read { db in try Self.labels(db, contentID: contentID) }
+    }
+
+    static func labels(_ db: Database, contentID: String) throws -> [String] {
+        try String.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    SELECT CASE WHEN COALESCE(x.namespace, 'global') = 'global' THEN x.name
+                                ELSE x.namespace || ':' || x.name END
+                    FROM staged_labellings l JOIN staged_labels x ON x.id = l.label_id
+                    WHERE l.content_id = ? ORDER BY x.name
+                    """), arguments: [contentID])
     }
 
     /// View/Edit restrictions of a page or blog post.
     public func restrictions(contentID: String) throws -> [PermissionInfo] {
-        try database.read { db in
-            try Row.fetchAll(
-                db.cachedStatement(
-                    sql: """
-                        SELECT p.type, p.group_name, p.user_key, p.user_name, NULL AS all_users
-                        FROM staged_content_permissions p JOIN staged_permission_sets s ON s.id = p.set_id
-                        WHERE s.content_id = ? ORDER BY p.type, p.id
-                        """), arguments: [contentID]
-            ).map(Self.permission)
-        }
+        try database.read { db in try Self.restrictions(db, contentID: contentID) }
+    }
+
+    static func restrictions(_ db: Database, contentID: String) throws -> [PermissionInfo] {
+        try Row.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    SELECT p.type, p.group_name, p.user_key, p.user_name, NULL AS all_users
+                    FROM staged_content_permissions p JOIN staged_permission_sets s ON s.id = p.set_id
+                    WHERE s.content_id = ? ORDER BY p.type, p.id
+                    """), arguments: [contentID]
+        ).map(Self.permission)
     }
 
     /// A space's permissions, or the global ones when `spaceKey` is nil.

@@ -137,5 +137,12 @@ enum StagingSchema {
         // Link resolution looks pages up by title, one at a time (Workspace.contentID):
         // without it, every page link scans its space (60% of a 20,000-page migration's CPU).
         "CREATE INDEX IF NOT EXISTS staged_content_title ON staged_content(title, class, effective_space_id)",
+        Self.attachmentFileContainerIndex,
     ]
+
+    /// A page's files are looked up by the container their files lie under (planning, each
+    /// upload, each attachment link): without it, every lookup scans all attachments, so a
+    /// migration's CPU per page grew with the site. Also added to older workspaces by migration.
+    static let attachmentFileContainerIndex =
+        "CREATE INDEX IF NOT EXISTS staged_attachments_file_container ON staged_attachments(file_container_id)"
 }

@@ -69,6 +69,10 @@ public final class Workspace: Sendable {
         }
         Ledger.registerMigrations(&migrator)
         SyncInventory.registerMigrations(&migrator)
+        migrator.registerMigration("v3-staged-attachments-file-container") { db in
+            try db.execute(sql: StagingSchema.attachmentFileContainerIndex)
+        }
+        Ledger.registerCountMigrations(&migrator)
         return migrator
     }
 

@@ -12,6 +12,7 @@ struct LedgerTests {
         let pool = try DatabasePool(path: folder.appendingPathComponent("ledger.sqlite").path)
         var migrator = DatabaseMigrator()
         Ledger.registerMigrations(&migrator)
+        Ledger.registerCountMigrations(&migrator)
         try migrator.migrate(pool)
         return (Ledger(database: pool), pool, folder)
     }
@@ -126,6 +127,87 @@ struct LedgerTests {
         #expect(
             tally.contains(LedgerTally(spaceKey: "DOCS", kind: .attachmentUpload, state: .done, count: 1, bytes: 5000)))
         #expect(tally.contains(LedgerTally(spaceKey: "OPS", kind: .pageCreate, state: .planned, count: 1, bytes: 0)))
+    }
+
+    /// What `tally()` must equal: a `GROUP BY` over every ledger row.
+    func groupedTally(_ pool: DatabasePool) throws -> Set<LedgerTally> {
+        try pool.read { db in
+            Set(
+                try Row.fetchAll(
+                    db,
+                    sql:
+                        "SELECT space_key, kind, state, COUNT(*) AS n, SUM(bytes) AS b FROM ledger_writes GROUP BY 1, 2, 3"
+                ).compactMap { row in
+                    guard let kind = WriteKind(rawValue: row["kind"]), let state = WriteState(rawValue: row["state"])
+                    else { return nil }
+                    return LedgerTally(
+                        spaceKey: row["space_key"], kind: kind, state: state, count: row["n"], bytes: row["b"])
+                })
+        }
+    }
+
+    @Test("the kept counts equal a GROUP BY over the ledger after every kind of change")
+    func countsFollowEveryChange() throws {
+        let (ledger, pool, folder) = try makeLedger()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var steps: [(String, () throws -> Void)] = [
+            ("plan", { try ledger.plan(self.writes) }),
+            (
+                "plan again",
+                { try ledger.plan(self.writes + [PlannedWrite(kind: .labelAdd, spaceKey: "OPS", sourceId: "30")]) }
+            ),
+            ("beginAttempt", { try ledger.beginAttempt(self.writes[2].key) }),
+            ("complete", { try ledger.complete(self.writes[2].key, targetId: "att-1") }),
+            ("beginIfPlanned", { _ = try ledger.beginIfPlanned(self.writes[0].key) }),
+            ("transient failure", { try ledger.fail(self.writes[0].key, error: "503", permanent: false) }),
+            ("begin again", { _ = try ledger.beginIfPlanned(self.writes[0].key) }),
+            ("permanent failure", { try ledger.fail(self.writes[0].key, error: "400", permanent: true) }),
+            ("skip", { try ledger.skip(self.writes[3].key, reason: "no labels") }),
+            ("left in flight", { _ = try ledger.beginIfPlanned(self.writes[4].key) }),
+            ("requeue", { try ledger.requeueInFlight() }),
+            ("retry failed", { try ledger.retryFailed(spaces: ["DOCS"]) }),
+            ("forget", { try ledger.forget(space: "OPS") }),
+        ]
+        steps.append(("begin after forget", { try ledger.beginAttempt(self.writes[1].key) }))
+        for (name, step) in steps {
+            try step()
+            #expect(Set(try ledger.tally()) == (try groupedTally(pool)), "after \(name)")
+        }
+        #expect(
+            try ledger.tally().contains { $0.spaceKey == "DOCS" && $0.kind == .attachmentUpload && $0.bytes == 5000 })
+        #expect(!(try ledger.tally()).contains { $0.spaceKey == "OPS" })
+    }
+
+    @Test("a ledger written before the counts existed is counted once when opened")
+    func countsFilledForOlderLedgers() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ferry-ledger-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let pool = try DatabasePool(path: folder.appendingPathComponent("ledger.sqlite").path)
+        var old = DatabaseMigrator()
+        Ledger.registerMigrations(&old)
+        try old.migrate(pool)
+        // Rows as an earlier version wrote them (its plan and begin did not count).
+        try pool.write { db in
+            for (index, write) in writes.enumerated() {
+                try db.execute(
+                    sql: """
+                        INSERT INTO ledger_writes (key, kind, space_key, source_id, bytes, seq, planned_at, state)
+                        VALUES (?, ?, ?, ?, ?, ?, 0, ?)
+                        """,
+                    arguments: [
+                        write.key.rawValue, write.kind.rawValue, write.spaceKey, write.sourceId, write.bytes, index,
+                        index == 2 ? "in_flight" : "planned",
+                    ])
+            }
+        }
+        var current = DatabaseMigrator()
+        Ledger.registerMigrations(&current)
+        Ledger.registerCountMigrations(&current)
+        try current.migrate(pool)
+        let tally = try Ledger(database: pool).tally()
+        #expect(Set(tally) == (try groupedTally(pool)))
+        #expect(tally.map(\.count).reduce(0, +) == writes.count)
     }
 
     @Test("a reader on another connection sees committed progress while the writer keeps writing")

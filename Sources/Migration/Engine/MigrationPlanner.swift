@@ -32,39 +32,47 @@ public struct MigrationPlanner: Sendable {
             var writes: [PlannedWrite] = [PlannedWrite(kind: .spaceCreate, spaceKey: key, sourceId: space.id)]
             let pages = try workspace.pages(spaceKey: key).map { ($0, WriteKind.pageCreate) }
             let posts = try workspace.blogPosts(spaceKey: key).map { ($0, WriteKind.blogPostCreate) }
-            for (content, kind) in pages + posts {
-                writes.append(PlannedWrite(kind: kind, spaceKey: key, sourceId: content.id))
-                let replays = try versionReplays(of: content)
-                if replays.isEmpty {
-                    let body = try workspace.body(contentID: content.id)?.body ?? ""
-                    if Self.hasReferences(body) {
-                        writes.append(PlannedWrite(kind: .bodyUpdate, spaceKey: key, sourceId: content.id))
+            let contents = pages + posts
+            // A few thousand pages per read and per ledger transaction, so the writes held
+            // at once do not grow with the space.
+            for start in stride(from: 0, to: contents.count, by: Self.chunkSize) {
+                let chunk = contents[start..<min(contents.count, start + Self.chunkSize)]
+                let facts = try workspace.planningFacts(contentIDs: chunk.map(\.0.id))
+                for ((content, kind), fact) in zip(chunk, facts) {
+                    writes.append(PlannedWrite(kind: kind, spaceKey: key, sourceId: content.id))
+                    let replays = try versionReplays(of: content)
+                    if replays.isEmpty {
+                        if fact.bodyHasReferences {
+                            writes.append(PlannedWrite(kind: .bodyUpdate, spaceKey: key, sourceId: content.id))
+                        }
+                    } else {
+                        // The replay of the current version resolves references itself: no body.update.
+                        for replay in replays {
+                            writes.append(
+                                PlannedWrite(
+                                    kind: .versionReplay, spaceKey: key, sourceId: content.id,
+                                    discriminator: replay.discriminator))
+                        }
                     }
-                } else {
-                    // The replay of the current version resolves references itself: no body.update.
-                    for replay in replays {
+                    for attachment in fact.attachments where attachment.isCurrent || options.history == .all {
                         writes.append(
                             PlannedWrite(
-                                kind: .versionReplay, spaceKey: key, sourceId: content.id,
-                                discriminator: replay.discriminator))
+                                kind: .attachmentUpload, spaceKey: key, sourceId: attachment.id,
+                                bytes: attachment.fileSize ?? 0))
+                    }
+                    for comment in fact.comments {
+                        writes.append(PlannedWrite(kind: .commentCreate, spaceKey: key, sourceId: comment.id))
+                    }
+                    if fact.hasLabels {
+                        writes.append(PlannedWrite(kind: .labelAdd, spaceKey: key, sourceId: content.id))
+                    }
+                    if fact.hasRestrictions {
+                        writes.append(PlannedWrite(kind: .restrictionSet, spaceKey: key, sourceId: content.id))
                     }
                 }
-                for attachment in try workspace.attachments(containerID: content.id)
-                where attachment.isCurrent || options.history == .all {
-                    writes.append(
-                        PlannedWrite(
-                            kind: .attachmentUpload, spaceKey: key, sourceId: attachment.id,
-                            bytes: attachment.fileSize ?? 0))
-                }
-                for comment in try workspace.comments(containerID: content.id) {
-                    writes.append(PlannedWrite(kind: .commentCreate, spaceKey: key, sourceId: comment.id))
-                }
-                if !(try workspace.labels(contentID: content.id)).isEmpty {
-                    writes.append(PlannedWrite(kind: .labelAdd, spaceKey: key, sourceId: content.id))
-                }
-                if !(try workspace.restrictions(contentID: content.id)).isEmpty {
-                    writes.append(PlannedWrite(kind: .restrictionSet, spaceKey: key, sourceId: content.id))
-                }
+                try ledger.plan(writes)
+                for write in writes { plan.add(write) }
+                writes = []
             }
             for grant in SpacePermissionMapping.grants(try workspace.spacePermissions(spaceKey: key)) {
                 writes.append(
@@ -77,6 +85,9 @@ public struct MigrationPlanner: Sendable {
         }
         return plan
     }
+
+    /// Pages and blog posts planned per read and per ledger transaction.
+    static let chunkSize = 2_000
 
     /// One version of a page or blog post replayed as a Cloud version (`--history all`).
     struct VersionReplay: Sendable {

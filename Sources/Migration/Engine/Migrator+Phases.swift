@@ -43,8 +43,12 @@ extension Migrator {
 
     // MARK: pages and blog posts
 
+    /// `whenCreated` runs as soon as the page exists in the target, before its `ferry.source`
+    /// property is set and the create recorded: the next sibling (ordered by creation) need
+    /// not wait for those.
     func createPageOrPost(
-        _ content: Workspace.PageInfo, blogPost: Bool, space: Workspace.SpaceInfo, target: SpaceTarget
+        _ content: Workspace.PageInfo, blogPost: Bool, space: Workspace.SpaceInfo, target: SpaceTarget,
+        whenCreated: () -> Void = {}
     ) async throws {
         guard let key = space.key else { return }
         let kind: WriteKind = blogPost ? .blogPostCreate : .pageCreate
@@ -85,6 +89,7 @@ extension Migrator {
             if attempted,
                 let existing = try await client.findContent(spaceId: target.spaceId, title: title, blogPost: blogPost)
             {
+                whenCreated()
                 try await ensureSourceProperty(
                     on: existing.id, content: content, space: key, blogPost: blogPost, check: true)
                 return (existing.id, String(existing.version.number))
@@ -95,6 +100,7 @@ extension Migrator {
             }
             let created = try await client.createContent(
                 spaceId: target.spaceId, title: title, body: body, parentId: parentId, blogPost: blogPost)
+            whenCreated()
             try await ensureSourceProperty(
                 on: created.id, content: content, space: key, blogPost: blogPost, check: false)
             return (created.id, String(created.version.number))

@@ -163,14 +163,22 @@ extension Migrator {
             guard let key = space.key, let siblings = trees[key]?.children[parent ?? ""], index < siblings.count
             else { return [] }
             let page = siblings[index]
-            try await createPageOrPost(page, blogPost: false, space: space, target: target)
+            let next: Unit? =
+                index + 1 < siblings.count
+                ? .createChild(space: space, target: target, parent: parent, index: index + 1) : nil
+            // The next sibling starts once this page exists (Cloud orders children by
+            // creation), without waiting for its source property and ledger record.
+            var handedOver = false
+            try await createPageOrPost(page, blogPost: false, space: space, target: target) {
+                guard let next, !handedOver else { return }
+                handedOver = true
+                parked.withLock { $0.released.append(next) }
+            }
             var units: [Unit] = [.pageWork(space: key, work: BodyWork(content: page, blogPost: false))]
             if !(trees[key]?.children[page.id]?.isEmpty ?? true) {
                 units.append(.createChild(space: space, target: target, parent: page.id, index: 0))
             }
-            if index + 1 < siblings.count {
-                units.append(.createChild(space: space, target: target, parent: parent, index: index + 1))
-            }
+            if let next, !handedOver { units.append(next) }
             return units
         case .createBlogPost(let space, let target, let post):
             try await createPageOrPost(post, blogPost: true, space: space, target: target)

@@ -64,6 +64,64 @@ public final class Ledger: Sendable {
         }
     }
 
+    /// The ledger's later tables: registered after the other tables' first versions, since
+    /// a migrator applies its migrations in the order they were registered.
+    public static func registerCountMigrations(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("v4-ledger-counts") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE ledger_counts (
+                        space_key TEXT NOT NULL,
+                        kind TEXT NOT NULL,
+                        state TEXT NOT NULL,
+                        n INTEGER NOT NULL,
+                        bytes INTEGER NOT NULL,
+                        PRIMARY KEY (space_key, kind, state)
+                    ) WITHOUT ROWID
+                    """)
+            // Done writes by finish time, for the rate `ferry status` shows: only recent ones are read.
+            try db.execute(
+                sql: "CREATE INDEX ledger_writes_done_finished ON ledger_writes(finished_at) WHERE state = 'done'")
+            // A workspace written by an earlier version: count its rows once.
+            try recount(db)
+        }
+    }
+
+    /// Rebuilds `ledger_counts` from `ledger_writes`. For the rare bulk changes (requeue,
+    /// retry, forget); every single-write change adjusts the counts in its own transaction.
+    static func recount(_ db: Database) throws {
+        try db.execute(sql: "DELETE FROM ledger_counts")
+        try db.execute(
+            sql: """
+                INSERT INTO ledger_counts (space_key, kind, state, n, bytes)
+                SELECT space_key, kind, state, COUNT(*), COALESCE(SUM(bytes), 0) FROM ledger_writes
+                GROUP BY space_key, kind, state
+                """)
+    }
+
+    /// Moves one write of `space` and `kind` (with its `bytes`) from state `from` (nil: a
+    /// new write) to `to`, in `ledger_counts`. Runs in the transaction of the change itself,
+    /// so the counts always equal a `GROUP BY` over the ledger.
+    static func count(
+        _ db: Database, space: String, kind: String, bytes: Int64, from: String?, to: String, times: Int = 1
+    ) throws {
+        guard from != to else { return }
+        if let from {
+            try db.cachedStatement(
+                sql: """
+                    UPDATE ledger_counts SET n = n - ?, bytes = bytes - ?
+                    WHERE space_key = ? AND kind = ? AND state = ?
+                    """
+            ).execute(arguments: [times, bytes, space, kind, from])
+        }
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO ledger_counts (space_key, kind, state, n, bytes) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (space_key, kind, state) DO UPDATE SET n = n + excluded.n, bytes = bytes + excluded.bytes
+                """
+        ).execute(arguments: [space, kind, to, times, bytes])
+    }
+
     /// Records writes to be made. A key already in the ledger is left as it is, so
     /// planning again after a crash never resets finished work.
     /// - Returns: how many writes were new.
@@ -78,15 +136,30 @@ public final class Ledger: Sendable {
                     """)
             let now = Date().timeIntervalSince1970
             var added = 0
+            var counts: [Pair: (n: Int, bytes: Int64)] = [:]
             for write in writes {
                 sequence += 1
                 try statement.execute(arguments: [
                     write.key.rawValue, write.kind.rawValue, write.spaceKey, write.sourceId, write.bytes, sequence, now,
                 ])
-                added += db.changesCount
+                if db.changesCount > 0 {
+                    added += 1
+                    counts[Pair(space: write.spaceKey, kind: write.kind.rawValue), default: (0, 0)].n += 1
+                    counts[Pair(space: write.spaceKey, kind: write.kind.rawValue), default: (0, 0)].bytes += write.bytes
+                }
+            }
+            for (pair, count) in counts {
+                try Self.count(
+                    db, space: pair.space, kind: pair.kind, bytes: count.bytes, from: nil,
+                    to: WriteState.planned.rawValue, times: count.n)
             }
             return added
         }
+    }
+
+    private struct Pair: Hashable {
+        var space: String
+        var kind: String
     }
 
     /// Marks `key` in flight and counts the attempt. Call it before sending the request.
@@ -96,7 +169,8 @@ public final class Ledger: Sendable {
         try database.write { db in
             guard
                 let row = try Row.fetchOne(
-                    db.cachedStatement(sql: "SELECT state, target_id FROM ledger_writes WHERE key = ?"),
+                    db.cachedStatement(
+                        sql: "SELECT state, target_id, space_key, kind, bytes FROM ledger_writes WHERE key = ?"),
                     arguments: [key.rawValue])
             else {
                 throw LedgerError.unknownWrite(key)
@@ -110,6 +184,9 @@ public final class Ledger: Sendable {
                     WHERE key = ?
                     """
             ).execute(arguments: [Date().timeIntervalSince1970, key.rawValue])
+            try Self.count(
+                db, space: row["space_key"], kind: row["kind"], bytes: row["bytes"], from: row["state"],
+                to: WriteState.inFlight.rawValue)
         }
     }
 
@@ -131,6 +208,9 @@ public final class Ledger: Sendable {
                     WHERE key = ?
                     """
             ).execute(arguments: [Date().timeIntervalSince1970, key.rawValue])
+            try Self.count(
+                db, space: entry.spaceKey, kind: entry.kind.rawValue, bytes: entry.bytes, from: entry.state.rawValue,
+                to: WriteState.inFlight.rawValue)
             return entry
         }
     }
@@ -139,7 +219,7 @@ public final class Ledger: Sendable {
     /// later writes need from the response (an attachment's media file id, say).
     public func complete(_ key: WriteKey, targetId: String?, detail: String? = nil) throws {
         try update(
-            key, sql: "state = 'done', target_id = ?, detail = ?, last_error = NULL, finished_at = ?",
+            key, to: .done, sql: "target_id = ?, detail = ?, last_error = NULL, finished_at = ?",
             [targetId, detail, Date().timeIntervalSince1970])
     }
 
@@ -190,14 +270,13 @@ public final class Ledger: Sendable {
     public func fail(_ key: WriteKey, error: String, permanent: Bool) throws {
         let state = permanent ? WriteState.failed : WriteState.planned
         try update(
-            key, sql: "state = ?, last_error = ?, finished_at = ?",
-            [state.rawValue, SecretRegistry.shared.redact(error), Date().timeIntervalSince1970])
+            key, to: state, sql: "last_error = ?, finished_at = ?",
+            [SecretRegistry.shared.redact(error), Date().timeIntervalSince1970])
     }
 
     /// Records that the write will not be made, and why (it appears in the report).
     public func skip(_ key: WriteKey, reason: String) throws {
-        try update(
-            key, sql: "state = 'skipped', last_error = ?, finished_at = ?", [reason, Date().timeIntervalSince1970])
+        try update(key, to: .skipped, sql: "last_error = ?, finished_at = ?", [reason, Date().timeIntervalSince1970])
     }
 
     /// Returns every write left in flight by an interrupted run to planned, keeping its
@@ -207,7 +286,9 @@ public final class Ledger: Sendable {
     public func requeueInFlight() throws -> Int {
         try database.write { db in
             try db.execute(sql: "UPDATE ledger_writes SET state = 'planned' WHERE state = 'in_flight'")
-            return db.changesCount
+            let changed = db.changesCount
+            if changed > 0 { try Self.recount(db) }
+            return changed
         }
     }
 
@@ -215,6 +296,7 @@ public final class Ledger: Sendable {
     @discardableResult
     public func retryFailed(spaces: Set<String>? = nil) throws -> Int {
         try database.write { db in
+            let before = db.totalChangesCount
             if let spaces {
                 for space in spaces {
                     try db.execute(
@@ -224,16 +306,28 @@ public final class Ledger: Sendable {
             } else {
                 try db.execute(sql: "UPDATE ledger_writes SET state = 'planned' WHERE state = 'failed'")
             }
-            return db.changesCount
+            let changed = db.totalChangesCount - before
+            if changed > 0 { try Self.recount(db) }
+            return changed
         }
     }
 
-    private func update(_ key: WriteKey, sql assignments: String, _ values: [(any DatabaseValueConvertible)?]) throws {
+    /// Sets `key`'s state to `state` and the other `assignments`, and moves it in the counts.
+    private func update(
+        _ key: WriteKey, to state: WriteState, sql assignments: String, _ values: [(any DatabaseValueConvertible)?]
+    ) throws {
         try database.write { db in
+            guard
+                let row = try Row.fetchOne(
+                    db.cachedStatement(sql: "SELECT state, space_key, kind, bytes FROM ledger_writes WHERE key = ?"),
+                    arguments: [key.rawValue])
+            else { throw LedgerError.unknownWrite(key) }
             // A handful of distinct statements (done, failed, skipped): prepared once per connection.
-            try db.cachedStatement(sql: "UPDATE ledger_writes SET \(assignments) WHERE key = ?").execute(
-                arguments: StatementArguments(values + [key.rawValue]))
-            if db.changesCount == 0 { throw LedgerError.unknownWrite(key) }
+            try db.cachedStatement(sql: "UPDATE ledger_writes SET state = ?, \(assignments) WHERE key = ?").execute(
+                arguments: StatementArguments([state.rawValue] + values + [key.rawValue]))
+            try Self.count(
+                db, space: row["space_key"], kind: row["kind"], bytes: row["bytes"], from: row["state"],
+                to: state.rawValue)
         }
     }
 
@@ -287,6 +381,7 @@ public final class Ledger: Sendable {
         try database.write { db in
             try db.execute(sql: "DELETE FROM ledger_writes WHERE space_key = ?", arguments: [space])
             try db.execute(sql: "DELETE FROM ledger_notes WHERE space_key = ?", arguments: [space])
+            try db.execute(sql: "DELETE FROM ledger_counts WHERE space_key = ?", arguments: [space])
         }
     }
 
@@ -294,20 +389,25 @@ public final class Ledger: Sendable {
     public func finishedCount(since time: Double) throws -> Int {
         try database.read { db in
             try Int.fetchOne(
-                db, sql: "SELECT COUNT(*) FROM ledger_writes WHERE state = 'done' AND finished_at >= ?",
+                db,
+                sql: """
+                    SELECT COUNT(*) FROM ledger_writes INDEXED BY ledger_writes_done_finished
+                    WHERE state = 'done' AND finished_at >= ?
+                    """,
                 arguments: [time])
                 ?? 0
         }
     }
 
-    /// Counts and bytes per space, kind and state.
+    /// Counts and bytes per space, kind and state, read from `ledger_counts`: the cost
+    /// depends on the number of spaces and kinds, not on the size of the ledger.
     public func tally() throws -> [LedgerTally] {
         try database.read { db in
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT space_key, kind, state, COUNT(*) AS n, SUM(bytes) AS b FROM ledger_writes
-                    GROUP BY space_key, kind, state ORDER BY space_key, kind, state
+                    SELECT space_key, kind, state, n, bytes AS b FROM ledger_counts
+                    WHERE n > 0 ORDER BY space_key, kind, state
                     """
             ).compactMap { row in
                 guard let kind = WriteKind(rawValue: row["kind"]), let state = WriteState(rawValue: row["state"]) else {
