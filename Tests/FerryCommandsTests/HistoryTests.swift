@@ -184,7 +184,7 @@ struct HistoryTests {
         let directory = try makeTemporaryDirectory("ferry-history-crash")
         defer { try? FileManager.default.removeItem(at: directory) }
         let export = try sample(directory, pages: 60, attachments: 20, history: 4)
-        // The writes an uninterrupted run applies: each kill comes after a random share of them.
+        // The writes an uninterrupted run applies: the kills fall at random counts of them.
         let referenceTwin = try TwinProcess.start(rate: "get=400/s,post=400/s,put=400/s,delete=400/s")
         defer { referenceTwin.stop() }
         let reference = try FerryProcess.run(
@@ -204,10 +204,8 @@ struct HistoryTests {
         ]
         var generator = SystemRandomNumberGenerator()
         var killed = 0
-        for _ in 0..<kills {
-            if try await twin.runAndKillMidway(arguments, expectedWrites: expectedWrites, using: &generator) {
-                killed += 1
-            }
+        for point in TwinProcess.killPoints(kills, expectedWrites: expectedWrites, using: &generator) {
+            if try await twin.runAndKill(arguments, afterApplied: point) { killed += 1 }
         }
         let final = try FerryProcess.run(arguments + ["--json"], environment: TwinProcess.credentials)
         #expect(final.status == 0, "final run: \(final.stdout) \(final.stderr)")

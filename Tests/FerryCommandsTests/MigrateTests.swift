@@ -144,10 +144,8 @@ struct MigrateTests {
         let arguments = ["migrate", "--from", export.path, "--to", twin.url, "--workspace", workspace]
         var generator = SystemRandomNumberGenerator()
         var killed = 0
-        for _ in 0..<kills {
-            if try await twin.runAndKillMidway(arguments, expectedWrites: expectedWrites, using: &generator) {
-                killed += 1
-            }
+        for point in TwinProcess.killPoints(kills, expectedWrites: expectedWrites, using: &generator) {
+            if try await twin.runAndKill(arguments, afterApplied: point) { killed += 1 }
         }
         let final = try FerryProcess.run(arguments + ["--json"], environment: TwinProcess.credentials)
         #expect(final.status == 0, "final run: \(final.stdout) \(final.stderr)")
@@ -307,7 +305,7 @@ final class TwinProcess: @unchecked Sendable {
     }
 
     /// How many writes the twin has applied so far (the sum of `applied` in `/__twin/stats`).
-    /// Blocking, for a thread of its own (see ``runAndKillMidway(_:expectedWrites:using:)``).
+    /// Blocking, for a thread of its own (see ``runAndKill(_:afterApplied:)``).
     func appliedWrites() throws -> Int {
         let base = url.hasSuffix("/wiki") ? String(url.dropLast(5)) : url
         guard let endpoint = URL(string: base + "/__twin/stats") else { return 0 }
@@ -326,21 +324,26 @@ final class TwinProcess: @unchecked Sendable {
         var data: Data?
     }
 
-    /// Runs `ferry ARGUMENTS` against this twin and SIGKILLs it once the twin has applied a
-    /// random number of further writes, drawn from the first 90 % of the `expectedWrites` an
-    /// uninterrupted run applies. Kill moments follow the run's progress, not the clock, so a
-    /// loaded or a fast machine catches runs mid-way alike. Returns whether the kill came
-    /// before the run ended on its own.
+    /// Kill points for `kills` runs of a migration that applies `expectedWrites` writes
+    /// uninterrupted: counts of applied writes drawn at random over the first 95 % of it,
+    /// in order, so the kills fall all along the run rather than bunched at its start.
+    static func killPoints(
+        _ kills: Int, expectedWrites: Int, using generator: inout some RandomNumberGenerator
+    ) -> [Int] {
+        (0..<kills).map { _ in Int.random(in: 1...max(1, expectedWrites * 19 / 20), using: &generator) }.sorted()
+    }
+
+    /// Runs `ferry ARGUMENTS` against this twin and SIGKILLs it once the twin has applied
+    /// `point` writes in all (at least one more than when the run starts). Kill moments follow
+    /// the run's progress, not the clock, so a loaded or a fast machine catches runs mid-way
+    /// alike. Returns whether the kill came before the run ended on its own.
     ///
     /// The twin is watched from a thread of its own: under the full suite, other tests'
     /// blocking work can hold every cooperative thread, and a watcher there woke only after
     /// the run had ended.
-    func runAndKillMidway(
-        _ arguments: [String], expectedWrites: Int, using generator: inout some RandomNumberGenerator
-    ) async throws -> Bool {
+    func runAndKill(_ arguments: [String], afterApplied point: Int) async throws -> Bool {
         let start = try appliedWrites()
-        let remaining = max(1, (expectedWrites - start) * 9 / 10)
-        let target = start + Int.random(in: 1...remaining, using: &generator)
+        let target = max(point, start + 1)
         let process = Process()
         process.executableURL = FerryProcess.executable
         process.arguments = arguments
@@ -366,7 +369,7 @@ final class TwinProcess: @unchecked Sendable {
         }
         if !killed {
             print(
-                "run not killed: exit \(process.terminationStatus), twin applied \(try appliedWrites()) of target \(target) (start \(start), expected \(expectedWrites))"
+                "run not killed: exit \(process.terminationStatus), twin applied \(try appliedWrites()) of target \(target) (start \(start))"
             )
         }
         return killed

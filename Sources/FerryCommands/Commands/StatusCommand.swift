@@ -11,8 +11,9 @@ public struct StatusCommand: AsyncParsableCommand {
         discussion: """
             Reads the workspace ledger through its own read-only connection. SQLite's \
             write-ahead log lets readers and the running migration proceed without \
-            waiting for each other, so any number of people can watch a run without \
-            slowing it.
+            waiting for each other, and each refresh reads the per-space counters the \
+            ledger keeps (not its rows), so any number of people can watch a run without \
+            slowing it, however large the migration.
 
             Example:
               ferry status --workspace ./ws
