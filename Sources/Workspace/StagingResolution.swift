@@ -1,3 +1,5 @@
+import FerryModel
+import Foundation
 import GRDB
 
 extension Workspace {
@@ -15,9 +17,32 @@ extension Workspace {
         // and peak memory must not grow with the export).
         try database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = OFF") }
         defer { try? database.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") } }
+        // The reference checks that read only staged rows run on a reader connection, on the
+        // other core, while this one builds the indexes and fills the resolved columns; their
+        // rows come back through a bounded hand-off and are recorded in the same order as
+        // before, between the checks that need resolved columns.
+        let parallelChecks = Self.referenceChecks.filter(\.readsOnlyStagedRows).map(\.select)
+        let checker = ParallelChecks(database: database, selects: parallelChecks)
+        checker.start()
+        defer { checker.cancelAndWait() }
         try database.write { db in
             for statement in StagingSchema.resolutionIndexes { try db.execute(sql: statement) }
             for statement in Self.resolutionStatements { try db.execute(sql: statement) }
+            let insert = try db.makeStatement(
+                sql:
+                    "INSERT INTO staged_repairs (kind, class, object_id, count, action, detail) VALUES (?, ?, ?, ?, ?, ?)"
+            )
+            var parallelIndex = 0
+            for check in Self.referenceChecks {
+                if check.readsOnlyStagedRows {
+                    try checker.rows(of: parallelIndex) { row in try insert.execute(arguments: row) }
+                    parallelIndex += 1
+                } else {
+                    try db.execute(
+                        sql: "INSERT INTO staged_repairs (kind, class, object_id, count, action, detail) "
+                            + check.select)
+                }
+            }
             for statement in StagingSchema.resolvedIndexes { try db.execute(sql: statement) }
             if expectAttachmentFiles {
                 try db.execute(
@@ -156,94 +181,232 @@ extension Workspace {
             SELECT f.size FROM staged_attachment_files f WHERE f.path = staged_attachments.file_path)
         WHERE file_size IS NULL AND file_path IS NOT NULL
         """,
-        // Everything else that points nowhere is skipped, and said so. (`+c.original_id`: a
-        // scan of the table is cheaper than the index when most rows are heads.)
-        """
-        INSERT INTO staged_repairs (kind, class, object_id, count, action, detail)
-        SELECT 'missing-reference', 'BodyContent', b.id, 1, 'skipped',
-               'owner ' || COALESCE(b.content_class, 'content') || ' ' || COALESCE(b.content_id, '(none)') || ' is not in the export'
-        FROM staged_bodies b
-        WHERE b.content_id IS NULL OR NOT EXISTS (SELECT 1 FROM staged_content c WHERE c.id = b.content_id)
-        ORDER BY b.id
-        """,
-        """
-        INSERT INTO staged_repairs (kind, class, object_id, count, action, detail)
-        SELECT 'missing-reference', c.class, c.id, 1, 'skipped',
-               'historical version of ' || c.original_id || ', which is not in the export'
-        FROM staged_content c
-        WHERE c.original_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM staged_content o WHERE o.id = c.original_id)
-        ORDER BY c.id
-        """,
-        """
-        INSERT INTO staged_repairs (kind, class, object_id, count, action, detail)
-        SELECT 'missing-reference', 'Comment', c.id, 1, 'skipped',
-               'comment on ' || COALESCE(c.container_id, '(nothing)') || ', which is not in the export'
-        FROM staged_content c
-        WHERE c.class = 'Comment' AND +c.original_id IS NULL AND (c.container_id IS NULL OR (
-            NOT EXISTS (SELECT 1 FROM staged_content o WHERE o.id = c.container_id)
-            AND NOT EXISTS (SELECT 1 FROM staged_attachments a WHERE a.id = c.container_id)))
-        ORDER BY c.id
-        """,
-        """
-        INSERT INTO staged_repairs (kind, class, object_id, count, action, detail)
-        SELECT 'missing-reference', 'Attachment', a.id, 1, 'skipped',
-               'attached to ' || COALESCE(a.container_id, '(nothing)') || ', which is not in the export'
-        FROM staged_attachments a
-        WHERE a.original_id IS NULL AND (a.container_id IS NULL
-            OR NOT EXISTS (SELECT 1 FROM staged_content c WHERE c.id = a.container_id))
-        ORDER BY a.id
-        """,
-        """
-        INSERT INTO staged_repairs (kind, class, object_id, count, action, detail)
-        SELECT 'missing-reference', c.class, c.id, 1, 'skipped',
-               'space ' || c.space_id || ' is not in the export'
-        FROM staged_content c
-        WHERE c.space_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM staged_spaces s WHERE s.id = c.space_id)
-        ORDER BY c.id
-        """,
-        """
-        INSERT INTO staged_repairs (kind, class, object_id, count, action, detail)
-        SELECT 'missing-reference', 'Labelling', l.id, 1, 'skipped',
-               CASE WHEN NOT EXISTS (SELECT 1 FROM staged_labels x WHERE x.id = l.label_id)
-                    THEN 'label ' || COALESCE(l.label_id, '(none)') || ' is not in the export'
-                    ELSE 'labelled ' || COALESCE(l.content_class, 'content') || ' ' || l.content_id || ' is not in the export' END
-        FROM staged_labellings l
-        WHERE NOT EXISTS (SELECT 1 FROM staged_labels x WHERE x.id = l.label_id)
-           OR (l.content_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM staged_content c WHERE c.id = l.content_id)
-               AND NOT EXISTS (SELECT 1 FROM staged_attachments a WHERE a.id = l.content_id))
-        ORDER BY l.id
-        """,
-        """
-        INSERT INTO staged_repairs (kind, class, object_id, count, action, detail)
-        SELECT 'missing-reference', 'ContentPermissionSet', s.id, 1, 'skipped',
-               'restricted content ' || COALESCE(s.content_id, '(none)') || ' is not in the export'
-        FROM staged_permission_sets s
-        WHERE s.content_id IS NULL OR NOT EXISTS (SELECT 1 FROM staged_content c WHERE c.id = s.content_id)
-        ORDER BY s.id
-        """,
-        """
-        INSERT INTO staged_repairs (kind, class, object_id, count, action, detail)
-        SELECT 'missing-reference', 'ContentPermission', p.id, 1, 'skipped',
-               'permission set ' || COALESCE(p.set_id, '(none)') || ' is not in the export'
-        FROM staged_content_permissions p
-        WHERE p.set_id IS NULL OR NOT EXISTS (SELECT 1 FROM staged_permission_sets s WHERE s.id = p.set_id)
-        ORDER BY p.id
-        """,
-        """
-        INSERT INTO staged_repairs (kind, class, object_id, count, action, detail)
-        SELECT 'missing-reference', 'SpacePermission', p.id, 1, 'skipped',
-               'space ' || p.space_id || ' is not in the export'
-        FROM staged_space_permissions p
-        WHERE p.space_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM staged_spaces s WHERE s.id = p.space_id)
-        ORDER BY p.id
-        """,
-        """
-        INSERT INTO staged_repairs (kind, class, object_id, count, action, detail)
-        SELECT 'missing-reference', 'HibernateMembership', m.id, 1, 'skipped',
-               'group ' || COALESCE(m.group_id, '(none)') || ' is not in the export'
-        FROM staged_memberships m
-        WHERE m.group_id IS NULL OR NOT EXISTS (SELECT 1 FROM staged_groups g WHERE g.id = m.group_id)
-        ORDER BY m.id
-        """,
     ]
+
+    /// Every reference that points nowhere is skipped, and said so: one SELECT per kind
+    /// of object, each giving `staged_repairs` rows in the order they are recorded.
+    /// (`+c.original_id`: a scan of the table is cheaper than the index when most rows
+    /// are heads.)
+    static let referenceChecks: [ReferenceCheck] = [
+        ReferenceCheck(
+            readsOnlyStagedRows: true,
+            select: """
+                SELECT 'missing-reference', 'BodyContent', b.id, 1, 'skipped',
+                       'owner ' || COALESCE(b.content_class, 'content') || ' ' || COALESCE(b.content_id, '(none)') || ' is not in the export'
+                FROM staged_bodies b
+                WHERE b.content_id IS NULL OR NOT EXISTS (SELECT 1 FROM staged_content c WHERE c.id = b.content_id)
+                ORDER BY b.id
+                """),
+        ReferenceCheck(
+            readsOnlyStagedRows: true,
+            select: """
+                SELECT 'missing-reference', c.class, c.id, 1, 'skipped',
+                       'historical version of ' || c.original_id || ', which is not in the export'
+                FROM staged_content c
+                WHERE c.original_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM staged_content o WHERE o.id = c.original_id)
+                ORDER BY c.id
+                """),
+        ReferenceCheck(
+            readsOnlyStagedRows: true,
+            select: """
+                SELECT 'missing-reference', 'Comment', c.id, 1, 'skipped',
+                       'comment on ' || COALESCE(c.container_id, '(nothing)') || ', which is not in the export'
+                FROM staged_content c
+                WHERE c.class = 'Comment' AND +c.original_id IS NULL AND (c.container_id IS NULL OR (
+                    NOT EXISTS (SELECT 1 FROM staged_content o WHERE o.id = c.container_id)
+                    AND NOT EXISTS (SELECT 1 FROM staged_attachments a WHERE a.id = c.container_id)))
+                ORDER BY c.id
+                """),
+        ReferenceCheck(
+            readsOnlyStagedRows: true,
+            select: """
+                SELECT 'missing-reference', 'Attachment', a.id, 1, 'skipped',
+                       'attached to ' || COALESCE(a.container_id, '(nothing)') || ', which is not in the export'
+                FROM staged_attachments a
+                WHERE a.original_id IS NULL AND (a.container_id IS NULL
+                    OR NOT EXISTS (SELECT 1 FROM staged_content c WHERE c.id = a.container_id))
+                ORDER BY a.id
+                """),
+        ReferenceCheck(
+            readsOnlyStagedRows: true,
+            select: """
+                SELECT 'missing-reference', c.class, c.id, 1, 'skipped',
+                       'space ' || c.space_id || ' is not in the export'
+                FROM staged_content c
+                WHERE c.space_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM staged_spaces s WHERE s.id = c.space_id)
+                ORDER BY c.id
+                """),
+        ReferenceCheck(
+            readsOnlyStagedRows: true,
+            select: """
+                SELECT 'missing-reference', 'Labelling', l.id, 1, 'skipped',
+                       CASE WHEN NOT EXISTS (SELECT 1 FROM staged_labels x WHERE x.id = l.label_id)
+                            THEN 'label ' || COALESCE(l.label_id, '(none)') || ' is not in the export'
+                            ELSE 'labelled ' || COALESCE(l.content_class, 'content') || ' ' || l.content_id || ' is not in the export' END
+                FROM staged_labellings l
+                WHERE NOT EXISTS (SELECT 1 FROM staged_labels x WHERE x.id = l.label_id)
+                   OR (l.content_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM staged_content c WHERE c.id = l.content_id)
+                       AND NOT EXISTS (SELECT 1 FROM staged_attachments a WHERE a.id = l.content_id))
+                ORDER BY l.id
+                """),
+        ReferenceCheck(
+            readsOnlyStagedRows: true,
+            select: """
+                SELECT 'missing-reference', 'ContentPermissionSet', s.id, 1, 'skipped',
+                       'restricted content ' || COALESCE(s.content_id, '(none)') || ' is not in the export'
+                FROM staged_permission_sets s
+                WHERE s.content_id IS NULL OR NOT EXISTS (SELECT 1 FROM staged_content c WHERE c.id = s.content_id)
+                ORDER BY s.id
+                """),
+        ReferenceCheck(
+            readsOnlyStagedRows: false,
+            select: """
+                SELECT 'missing-reference', 'ContentPermission', p.id, 1, 'skipped',
+                       'permission set ' || COALESCE(p.set_id, '(none)') || ' is not in the export'
+                FROM staged_content_permissions p
+                WHERE p.set_id IS NULL OR NOT EXISTS (SELECT 1 FROM staged_permission_sets s WHERE s.id = p.set_id)
+                ORDER BY p.id
+                """),
+        ReferenceCheck(
+            readsOnlyStagedRows: true,
+            select: """
+                SELECT 'missing-reference', 'SpacePermission', p.id, 1, 'skipped',
+                       'space ' || p.space_id || ' is not in the export'
+                FROM staged_space_permissions p
+                WHERE p.space_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM staged_spaces s WHERE s.id = p.space_id)
+                ORDER BY p.id
+                """),
+        ReferenceCheck(
+            readsOnlyStagedRows: false,
+            select: """
+                SELECT 'missing-reference', 'HibernateMembership', m.id, 1, 'skipped',
+                       'group ' || COALESCE(m.group_id, '(none)') || ' is not in the export'
+                FROM staged_memberships m
+                WHERE m.group_id IS NULL OR NOT EXISTS (SELECT 1 FROM staged_groups g WHERE g.id = m.group_id)
+                ORDER BY m.id
+                """),
+    ]
+}
+
+/// A SELECT giving `staged_repairs` rows (kind, class, object_id, count, action, detail)
+/// for references that point nowhere.
+struct ReferenceCheck {
+    /// True when the check reads only what staging wrote (not the columns resolution
+    /// fills, nor the indexes it builds), so it can run on a reader connection.
+    var readsOnlyStagedRows: Bool
+    var select: String
+}
+
+/// Runs reference checks on a reader connection and thread, handing their rows over in
+/// check order through a bounded buffer (memory stays flat however many rows there are:
+/// the reader waits while the buffer is full).
+final class ParallelChecks: @unchecked Sendable {
+    private enum Item {
+        case row(StatementArguments)
+        case end
+    }
+
+    private let database: DatabasePool
+    private let selects: [String]
+    private let condition = NSCondition()
+    private var buffer: [Item] = []
+    private var head = 0
+    private var cancelled = false
+    private var finished = false
+    private var failure: (any Error)?
+    private static let capacity = 10_000
+
+    init(database: DatabasePool, selects: [String]) {
+        self.database = database
+        self.selects = selects
+    }
+
+    func start() {
+        guard !selects.isEmpty else {
+            finished = true
+            return
+        }
+        let thread = Thread { [self] in
+            do {
+                try database.read { db in
+                    for select in selects {
+                        let cursor = try Row.fetchCursor(db, sql: select)
+                        while let row = try cursor.next() {
+                            guard push(.row(StatementArguments(row.databaseValues))) else { return }
+                        }
+                        guard push(.end) else { return }
+                    }
+                }
+                finish(nil)
+            } catch {
+                finish(error)
+            }
+        }
+        thread.name = "ferry-reference-checks"
+        thread.start()
+    }
+
+    private func push(_ item: Item) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while !cancelled, buffer.count - head >= Self.capacity { condition.wait() }
+        guard !cancelled else { return false }
+        buffer.append(item)
+        condition.broadcast()
+        return true
+    }
+
+    private func finish(_ error: (any Error)?) {
+        condition.lock()
+        failure = error
+        finished = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Calls `body` with each row of check `index` (checks are consumed in order).
+    func rows(of index: Int, _ body: (StatementArguments) throws -> Void) throws {
+        while true {
+            condition.lock()
+            while buffer.count == head, !finished { condition.wait() }
+            guard buffer.count > head else {
+                let failure = failure
+                condition.unlock()
+                throw failure ?? ParallelChecksError.endedEarly(check: index)
+            }
+            let item = buffer[head]
+            head += 1
+            if head >= 4_096, head * 2 >= buffer.count {
+                buffer.removeFirst(head)
+                head = 0
+            }
+            condition.broadcast()
+            condition.unlock()
+            switch item {
+            case .row(let arguments): try body(arguments)
+            case .end: return
+            }
+        }
+    }
+
+    /// Stops the reader (if it is still running) and waits for it.
+    func cancelAndWait() {
+        condition.lock()
+        cancelled = true
+        condition.broadcast()
+        while !finished { condition.wait() }
+        condition.unlock()
+    }
+}
+
+enum ParallelChecksError: FerryError {
+    case endedEarly(check: Int)
+
+    var summary: String {
+        switch self {
+        case .endedEarly(let check): "reference check \(check) of the staged export ended before giving all its rows"
+        }
+    }
+
+    var remedy: String? { "run the command again; if it fails again, report it with the export" }
 }
