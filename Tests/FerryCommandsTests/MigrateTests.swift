@@ -90,6 +90,40 @@ struct MigrateTests {
         #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("ws/twin").path))
     }
 
+    @Test("adversarial sample: a title over Cloud's 255 characters is shortened, noted and verified")
+    func adversarialTitles() async throws {
+        let directory = try makeTemporaryDirectory("ferry-adversarial")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let export = try sample(directory, pages: 60, attachments: 10, profile: "adversarial")
+        let twin = try TwinProcess.start()
+        defer { twin.stop() }
+        let workspace = directory.appendingPathComponent("ws").path
+        let migrate = try FerryProcess.run(
+            ["migrate", "--from", export.path, "--to", twin.url, "--workspace", workspace, "--json"],
+            environment: TwinProcess.credentials)
+        let failures = (try json(migrate.stdout)["failures"] as? [[String: Any]] ?? []).compactMap {
+            $0["error"] as? String
+        }
+        #expect(!failures.contains { $0.contains("Title cannot be longer") }, "\(failures)")
+        let titles = (try await twin.state()["pages"] ?? []).compactMap { $0["title"] as? String }
+        let shortened = try #require(titles.first { $0.hasPrefix("<script>") }, "\(titles)")
+        #expect(shortened.utf16.count <= 255)
+        #expect(shortened.range(of: #"… \(\d+\)$"#, options: .regularExpression) != nil, "\(shortened)")
+        // The ferry.source property keeps the whole title.
+        let properties = (try await twin.state()["properties"] ?? []).compactMap { $0["value"] }
+        #expect(
+            properties.contains { "\($0)".contains("Planted title longer than Cloud accepts Planted title longer") },
+            "\(properties.prefix(3))")
+        let verify = try FerryProcess.run(
+            ["verify", "--workspace", workspace, "--json"], environment: TwinProcess.credentials)
+        let differences = try json(verify.stdout)["differences"] as? [[String: Any]] ?? []
+        #expect(!differences.contains { ($0["kind"] as? String) == "content.title" }, "\(differences)")
+        let out = directory.appendingPathComponent("report")
+        #expect(try FerryProcess.run(["report", "--workspace", workspace, "--out", out.path]).status == 0)
+        let report = try String(contentsOf: out.appendingPathComponent("report.json"), encoding: .utf8)
+        #expect(report.contains("title.shortened"))
+    }
+
     @Test("each real export in ../shared migrates into the twin and verifies clean")
     func realExports() throws {
         let exports = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

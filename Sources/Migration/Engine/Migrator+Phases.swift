@@ -57,6 +57,15 @@ extension Migrator {
             // Under --history all the skeleton is the oldest version; later ones are replayed.
             let skeleton = try MigrationPlanner(workspace: workspace, options: options).skeletonSource(of: content)
             let title = Self.title(skeleton, fallback: content)
+            if let original = content.title?.trimmingCharacters(in: .whitespacesAndNewlines),
+                original.utf16.count > Self.maxTitleLength
+            {
+                try ledger.note(
+                    spaceKey: key, sourceId: content.id, kind: "degraded", code: "title.shortened",
+                    message:
+                        "Cloud accepts titles of at most \(Self.maxTitleLength) characters: '\(original.prefix(60))…' (\(original.count) characters) became '\(title)'"
+                )
+            }
             let storage = try workspace.body(contentID: skeleton.id)?.body ?? ""
             let direct = !Self.hasReferences(storage)
             let isHome = !blogPost && content.id == space.homePageID && target.homepageId != nil
@@ -132,13 +141,34 @@ extension Migrator {
 
     static func title(_ content: Workspace.PageInfo) -> String {
         let title = content.title?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-        return title.isEmpty ? "Untitled \(content.id)" : title
+        return title.isEmpty ? "Untitled \(content.id)" : fitted(title, id: content.id)
+    }
+
+    /// Cloud refuses titles longer than 255 characters (Data Center takes longer ones).
+    static let maxTitleLength = 255
+
+    /// `title` when Cloud accepts its length, otherwise as much of it as fits followed by
+    /// "… (source id)": the id keeps two long titles that start alike apart within a space.
+    /// Counted in UTF-16 units, which is at least the number of characters however Cloud counts.
+    static func fitted(_ title: String, id: String) -> String {
+        guard title.utf16.count > maxTitleLength else { return title }
+        let suffix = "… (\(id))"
+        let room = maxTitleLength - suffix.utf16.count
+        var kept = ""
+        var length = 0
+        for character in title {
+            let width = character.utf16.count
+            if length + width > room { break }
+            kept.append(character)
+            length += width
+        }
+        return kept.trimmingCharacters(in: .whitespaces) + suffix
     }
 
     /// The title of one version of `content`, falling back to the current title when that version has none.
     static func title(_ version: Workspace.PageInfo, fallback content: Workspace.PageInfo) -> String {
         let own = version.title?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-        return own.isEmpty ? title(content) : own
+        return own.isEmpty ? title(content) : fitted(own, id: content.id)
     }
 
     static func versionMessage(_ content: Workspace.PageInfo) -> String {
@@ -163,6 +193,12 @@ extension Migrator {
         }
         if let created = content.created { value["created"] = created }
         if let version = content.version { value["version"] = String(version) }
+        // A title Cloud refused at full length was shortened: the property keeps it whole.
+        if let title = content.title?.trimmingCharacters(in: .whitespacesAndNewlines),
+            title.utf16.count > Self.maxTitleLength
+        {
+            value["title"] = title
+        }
         let json = String(
             decoding: try JSONSerialization.data(withJSONObject: value, options: [.sortedKeys]), as: UTF8.self)
         _ = try await client.createProperty(
