@@ -90,8 +90,10 @@ struct MigrateTests {
         #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("ws/twin").path))
     }
 
-    @Test("adversarial sample: a title over Cloud's 255 characters is shortened, noted and verified")
-    func adversarialTitles() async throws {
+    @Test(
+        "adversarial sample migrates and verifies clean: a title over 255 characters is shortened, a body over 5 MB cut with its original kept"
+    )
+    func adversarialSample() async throws {
         let directory = try makeTemporaryDirectory("ferry-adversarial")
         defer { try? FileManager.default.removeItem(at: directory) }
         let export = try sample(directory, pages: 60, attachments: 10, profile: "adversarial")
@@ -101,10 +103,8 @@ struct MigrateTests {
         let migrate = try FerryProcess.run(
             ["migrate", "--from", export.path, "--to", twin.url, "--workspace", workspace, "--json"],
             environment: TwinProcess.credentials)
-        let failures = (try json(migrate.stdout)["failures"] as? [[String: Any]] ?? []).compactMap {
-            $0["error"] as? String
-        }
-        #expect(!failures.contains { $0.contains("Title cannot be longer") }, "\(failures)")
+        #expect(migrate.status == 0, "\(migrate.stdout) \(migrate.stderr)")
+        #expect(try json(migrate.stdout)["failed"] as? Int == 0, "\(migrate.stdout)")
         let titles = (try await twin.state()["pages"] ?? []).compactMap { $0["title"] as? String }
         let shortened = try #require(titles.first { $0.hasPrefix("<script>") }, "\(titles)")
         #expect(shortened.utf16.count <= 255)
@@ -116,12 +116,24 @@ struct MigrateTests {
             "\(properties.prefix(3))")
         let verify = try FerryProcess.run(
             ["verify", "--workspace", workspace, "--json"], environment: TwinProcess.credentials)
-        let differences = try json(verify.stdout)["differences"] as? [[String: Any]] ?? []
-        #expect(!differences.contains { ($0["kind"] as? String) == "content.title" }, "\(differences)")
+        let verdict = try json(verify.stdout)
+        #expect(verify.status == 0 && verdict["clean"] as? Bool == true, "\(verify.stdout)")
+        #expect(
+            (verdict["knownLimits"] as? [String] ?? []).contains { $0.contains("over Cloud's 5 MB page limit") },
+            "\(verdict["knownLimits"] ?? "")")
+        // The page over the limit holds its first part and a notice; its whole body is kept.
+        let folder = URL(fileURLWithPath: workspace).appendingPathComponent("oversize-bodies")
+        let kept = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+        #expect(kept.count == 1, "\(kept)")
+        let original =
+            try FileManager.default.attributesOfItem(
+                atPath: folder.appendingPathComponent(kept.first ?? "").path)[.size] as? Int ?? 0
+        #expect(original > 5_242_880)
         let out = directory.appendingPathComponent("report")
         #expect(try FerryProcess.run(["report", "--workspace", workspace, "--out", out.path]).status == 0)
         let report = try String(contentsOf: out.appendingPathComponent("report.json"), encoding: .utf8)
         #expect(report.contains("title.shortened"))
+        #expect(report.contains("body.truncated"))
     }
 
     @Test("each real export in ../shared migrates into the twin and verifies clean")

@@ -227,7 +227,48 @@ extension Migrator {
                 operation: "Converting content \(content.id)", status: 422,
                 message: result.validationIssues.map { "\($0)" }.joined(separator: "; "))
         }
-        return result.document
+        return try fitToBodyLimit(result.document, storage: storage, content: content, space: space)
+    }
+
+    /// Cloud refuses a page body over 5 MB (5,242,880 bytes of request); the ADF travels as
+    /// an escaped string beside the title and version, so bodies are kept below this.
+    static let maxBodyEscapedBytes = 4_800_000
+
+    /// The folder in the workspace that keeps the whole original body of every page whose
+    /// converted body was over Cloud's limit.
+    static let oversizeBodiesFolder = "oversize-bodies"
+
+    /// `document`, or when it is over Cloud's body limit its first part and a warning panel
+    /// that says where the rest is: the whole storage-format body is written to
+    /// `<workspace>/oversize-bodies/<content id>.xml` and the report lists the page
+    /// (`body.truncated`). Nothing is dropped silently.
+    func fitToBodyLimit(
+        _ document: ADFDocument, storage: String, content: Workspace.PageInfo, space: String
+    ) throws -> ADFDocument {
+        let size = document.escapedJSONLength
+        let folder = workspace.folder.appendingPathComponent(Self.oversizeBodiesFolder)
+        let file = folder.appendingPathComponent("\(content.id).xml")
+        let megabytes = String(format: "%.1f", Double(size) / 1_048_576)
+        let notice = ADFNode(
+            "panel", attrs: ["panelType": .string("warning")],
+            content: [
+                .paragraph([
+                    .text(
+                        "Ferry: the rest of this page did not fit Confluence Cloud's 5 MB page limit (converted, it is \(megabytes) MB). The complete original is kept with the migration as \(Self.oversizeBodiesFolder)/\(content.id).xml in the Ferry workspace."
+                    )
+                ])
+            ])
+        guard let fitted = document.fitted(maxEscapedBytes: Self.maxBodyEscapedBytes, notice: notice) else {
+            return document
+        }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try Data(storage.utf8).write(to: file, options: .atomic)
+        try ledger.note(
+            spaceKey: space, sourceId: content.id, kind: "degraded", code: "body.truncated",
+            message:
+                "The converted body is \(megabytes) MB, over Cloud's 5 MB page limit: the page holds its first part and a notice; the whole original body is in \(Self.oversizeBodiesFolder)/\(content.id).xml in the workspace"
+        )
+        return fitted
     }
 
     // MARK: attachments

@@ -13,12 +13,16 @@ public struct Verifier: Sendable {
     public let export: ExportPackage
     public let client: ConfluenceCloudClient
     public let options: MigrationOptions
+    /// Pages and blog posts whose body the migration cut to Cloud's limit (`body.truncated`
+    /// notes). If the ledger cannot be read they are compared whole, and so reported.
+    let truncatedBodies: Set<String>
 
     public init(workspace: Workspace, export: ExportPackage, client: ConfluenceCloudClient, options: MigrationOptions) {
         self.workspace = workspace
         self.export = export
         self.client = client
         self.options = options
+        self.truncatedBodies = (try? workspace.ledger.noteSources(code: "body.truncated")) ?? []
     }
 
     /// What Cloud's API cannot carry; listed in every verification instead of reported as differences.
@@ -74,7 +78,8 @@ public struct Verifier: Sendable {
             }
             try await compareOrder(childrenBySourceParent, homepageId: homepageId, key: key, into: &report)
         }
-        report.knownLimits = Self.knownLimits(history: history)
+        // The limits every migration has, then those of particular pages found above.
+        report.knownLimits = Self.knownLimits(history: history) + report.knownLimits
         return report
     }
 
@@ -233,6 +238,14 @@ public struct Verifier: Sendable {
             if matched < source.count, scalar == source[matched] { matched += 1 }
         }
         report.count("textCharacters", source.count)
+        // A body over Cloud's limit holds only its first part (the migration noted it and kept
+        // the whole original in the workspace): that part must be there.
+        if truncatedBodies.contains(content.id), matched > 0 {
+            report.knownLimits.append(
+                "Content \(content.id) ('\(Migrator.title(content))') is over Cloud's 5 MB page limit: Cloud holds its first \(matched) of \(source.count) characters and a notice; the whole original body is in the workspace's \(Migrator.oversizeBodiesFolder) folder."
+            )
+            return
+        }
         if matched < source.count {
             var missing = String.UnicodeScalarView()
             missing.append(contentsOf: source[matched..<min(matched + 40, source.count)])
@@ -340,6 +353,7 @@ public struct VerificationReport: Sendable, Codable {
     mutating func merge(_ other: VerificationReport) {
         for (name, amount) in other.checked { checked[name, default: 0] += amount }
         differences += other.differences
+        knownLimits += other.knownLimits
     }
 
     mutating func difference(_ kind: String, _ space: String, _ source: String?, _ target: String?, _ detail: String) {

@@ -246,6 +246,13 @@ public final class Ledger: Sendable {
         }
     }
 
+    /// The source objects that have a note with `code`.
+    public func noteSources(code: String) throws -> Set<String> {
+        try database.read { db in
+            Set(try String.fetchAll(db, sql: "SELECT source_id FROM ledger_notes WHERE code = ?", arguments: [code]))
+        }
+    }
+
     /// Notes recorded for `space` (all spaces when `nil`), in the order they were made.
     public func notes(space: String? = nil, limit: Int = .max) throws -> [LedgerNote] {
         try database.read { db in
