@@ -246,6 +246,8 @@ extension Migrator {
         _ document: ADFDocument, storage: String, content: Workspace.PageInfo, space: String
     ) throws -> ADFDocument {
         let size = document.escapedJSONLength
+        // Nearly every body fits: nothing else to build for those.
+        guard size > Self.maxBodyEscapedBytes else { return document }
         let folder = workspace.folder.appendingPathComponent(Self.oversizeBodiesFolder)
         let file = folder.appendingPathComponent("\(content.id).xml")
         let megabytes = String(format: "%.1f", Double(size) / 1_048_576)
