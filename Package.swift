@@ -156,7 +156,12 @@ let package = Package(
         ),
         .executableTarget(
             name: "BenchCloud",
-            dependencies: ["ConfluenceCloud", "Transport", "FerryModel"],
+            dependencies: [
+                "ConfluenceCloud", "Transport", "FerryModel",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             swiftSettings: strictSettings
         ),
         .executableTarget(

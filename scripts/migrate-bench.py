@@ -283,6 +283,52 @@ def report(run, smoke):
     }
 
 
+def client_floor(args, workdir, twins, figures):
+    """The CPU floor under the migration: `BenchCloud clientcost` sends footer-comment creates
+    to a fresh twin (same latency, no rate limit) paced at the migration's request rate, by
+    bare AsyncHTTPClient and by Ferry's Cloud client, and reports CPU microseconds per
+    request; times the migration's requests per page, that is CPU-s per 1,000 pages."""
+    bench_cloud = os.path.join(os.path.dirname(args.ferry), "BenchCloud")
+    if not os.path.exists(bench_cloud):
+        log(f"== client CPU floor skipped: {bench_cloud} is not built")
+        return None
+    requests = 300 if args.smoke else 10000
+    rate = max(10, round(figures["requestsPerSecond"]))
+    workers = args.concurrency or 16
+    log(f"== client CPU floor: {requests} footer-comment creates at {rate} requests/s (the migration's rate), "
+        f"{workers} workers, fresh twin at {args.latency}")
+    twin = Twin(args.ferry, args.latency, workdir)
+    twins.append(twin)
+    try:
+        result = run_checked([bench_cloud, "clientcost", "--url", twin.url, "--requests", str(requests),
+                              "--concurrency", str(workers), "--rate", str(rate)])
+    finally:
+        twin.stop()
+    measured = None
+    for line in result.stdout.splitlines():
+        if line.startswith("json: "):
+            measured = json.loads(line[len("json: "):])
+        else:
+            log(line)
+    if not measured:
+        raise BenchError("BenchCloud clientcost printed no figures")
+    per_page = figures["requestsPerPage"]
+    paced = measured["bareMicros"] * per_page / 1000
+    net = (measured["bareMicros"] - measured["pacingMicros"]) * per_page / 1000
+    client = (measured["ferryClientMicros"] - measured["pacingMicros"]) * per_page / 1000
+    ferry = figures["cpuSecondsPer1000Pages"]
+    log(f"  at {per_page:.2f} requests per page, CPU-s per 1,000 pages:")
+    log(f"    bare AsyncHTTPClient, requests only (pacing subtracted): {net:.2f}")
+    log(f"    bare AsyncHTTPClient with pacing:                         {paced:.2f}")
+    log(f"    Ferry's Cloud client, requests only:                      {client:.2f}")
+    log(f"    ferry migrate (everything: staging, ADF, ledger, client):  {ferry:.2f} = {ferry / paced:.2f}x the paced bare client")
+    if net > 2:
+        log(f"  the bare HTTP client alone needs {net:.2f} > 2 CPU-s per 1,000 pages on this machine at this mix")
+    figures["clientFloor"] = dict(measured, bareCPUPer1000Pages=net, pacedBareCPUPer1000Pages=paced,
+                                  ferryClientCPUPer1000Pages=client, ferryOverPacedBare=ferry / paced if paced else 0)
+    return figures["clientFloor"]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ferry", required=True)
@@ -349,6 +395,8 @@ def main():
             for difference in differences[:5]:
                 log(f"    {json.dumps(difference, sort_keys=True)[:300]}")
         alone["twin"].stop()
+
+        client_floor(args, workdir, twins, alone_figures)
 
         watched_figures, slowdown, watch_ok = None, None, True
         if args.watchers > 0:

@@ -1,6 +1,9 @@
+import AsyncHTTPClient
 import ConfluenceCloud
 import FerryModel
 import Foundation
+import NIOCore
+import NIOHTTP1
 import Synchronization
 import Transport
 
@@ -9,6 +12,7 @@ import Transport
 ///     BenchCloud ratelimit --url URL --rate N [--writers 50] [--seconds 20]
 ///     BenchCloud faults --url URL [--writes 2000] [--writers 16]
 ///     BenchCloud threads --url URL [--counts 10,10000]
+///     BenchCloud clientcost --url URL [--requests 5000] [--concurrency 64] [--rate 350]
 ///
 /// Each mode prints its figures and exits non-zero when a target is missed.
 @main
@@ -46,6 +50,11 @@ struct BenchCloud {
                     url: url, seconds: Double(options["seconds"] ?? "10") ?? 10,
                     connections: Int(options["connections"] ?? "32") ?? 32,
                     twinPid: options["twin-pid"].flatMap { Int32($0) })
+            case "clientcost":
+                passed = try await clientCost(
+                    url: url, requests: Int(options["requests"] ?? "5000") ?? 5000,
+                    concurrency: Int(options["concurrency"] ?? "64") ?? 64,
+                    rate: Double(options["rate"] ?? "350") ?? 350)
             case "threads":
                 let counts = (options["counts"] ?? "10,10000").split(separator: ",").compactMap { Int($0) }
                 passed = try await threads(url: url, counts: counts)
@@ -441,4 +450,120 @@ final class Locked<Value: Sendable>: Sendable {
     private let storage: Mutex<Value>
     init(_ value: Value) { storage = Mutex(value) }
     func withLock<T: Sendable>(_ body: (inout Value) -> T) -> T { storage.withLock { body(&$0) } }
+}
+
+extension BenchCloud {
+    /// CPU seconds this process has used (user + system), from getrusage.
+    static func ownCPUSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6 + Double(usage.ru_stime.tv_sec)
+            + Double(usage.ru_stime.tv_usec) / 1e6
+    }
+
+    /// Paces `requests` sends at `rate` per second across `concurrency` workers and returns
+    /// the CPU seconds the process spent.
+    static func paced(
+        requests: Int, concurrency: Int, rate: Double, _ send: @escaping @Sendable (Int) async throws -> Void
+    ) async throws -> (cpu: Double, seconds: Double) {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let next = Locked<Slot>(Slot(index: 0, time: start))
+        let cpuBefore = ownCPUSeconds()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<concurrency {
+                group.addTask {
+                    while true {
+                        let claim: (Int, ContinuousClock.Instant)? = next.withLock { state in
+                            guard state.index < requests else { return nil }
+                            let slot = max(state.time, clock.now)
+                            state = Slot(index: state.index + 1, time: slot.advanced(by: .seconds(1 / rate)))
+                            return (state.index - 1, slot)
+                        }
+                        guard let (index, slot) = claim else { return }
+                        try await Task.sleep(until: slot, clock: clock)
+                        try await send(index)
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let elapsed = clock.now - start
+        return (
+            ownCPUSeconds() - cpuBefore,
+            Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        )
+    }
+
+    /// The CPU cost of a request, the floor under `ferry migrate`'s CPU per page: the same
+    /// number of footer-comment creates, paced alike (`rate` per second over `concurrency`
+    /// workers), sent three ways: not at all (the pacing alone), by bare AsyncHTTPClient, and
+    /// by Ferry's Cloud client (transport, rate limiter, retries, JSON). Each figure is the
+    /// process's CPU time divided by the request count.
+    static func clientCost(url: String, requests: Int, concurrency: Int, rate: Double) async throws -> Bool {
+        _ = try await admin(url, "/__twin/reset", method: "POST")
+        _ = try await admin(url, "/__twin/config", method: "POST", body: #"{"rate":"off","faults":"none"}"#)
+        let transport = try HTTPTransport(
+            configuration: TransportConfiguration(
+                maxConnectionsPerHost: concurrency,
+                rateLimit: RateLimiterConfiguration(initialRate: rate * 10, maximumRate: rate * 10)))
+        let client = client(url, transport: transport)
+        let space = try await client.createSpace(key: "COST", name: "Cost")
+        let page = try await client.createPage(spaceId: space.id, title: "Comments cost", body: .storage("<p>cost</p>"))
+        let body = "<p>A comment of ordinary length, about as long as the ones the sample writes.</p>"
+
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = concurrency
+        let bare = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        let authorization = HTTPTransport.basicCredentials(user: "twin@example.com", password: "twin-token")
+        let commentsURL = (url.hasSuffix("/wiki") ? url : url + "/wiki") + "/api/v2/footer-comments"
+        let bareRun = try await paced(requests: requests, concurrency: concurrency, rate: rate) { index in
+            var request = HTTPClientRequest(url: commentsURL)
+            request.method = .POST
+            request.headers.add(name: "Authorization", value: "Basic " + authorization)
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.headers.add(name: "Accept", value: "application/json")
+            let json = #"{"pageId":"\#(page.id)","body":{"representation":"storage","value":"\#(body) \#(index)"}}"#
+            request.body = .bytes(ByteBuffer(string: json))
+            let response = try await bare.execute(request, timeout: .seconds(60))
+            let bytes = try await response.body.collect(upTo: 1 << 20)
+            guard response.status == .ok || response.status == .created, bytes.readableBytes > 0 else {
+                throw CostError(status: Int(response.status.code))
+            }
+        }
+        try await bare.shutdown()
+        let pacingRun = try await paced(requests: requests, concurrency: concurrency, rate: rate) { _ in }
+        let ferryRun = try await paced(requests: requests, concurrency: concurrency, rate: rate) { index in
+            _ = try await client.createFooterComment(on: .page(page.id), body: .storage("\(body) \(index)"))
+        }
+        try await transport.shutdown()
+        func line(_ name: String, _ run: (cpu: Double, seconds: Double)) {
+            let perRequest = run.cpu / Double(requests) * 1e6
+            print(
+                "  \(name): \(requests) requests in \(String(format: "%.1f", run.seconds)) s, "
+                    + "CPU \(String(format: "%.2f", run.cpu)) s = \(String(format: "%.0f", perRequest)) µs per request")
+        }
+        print("client cost: \(concurrency) workers paced at \(Int(rate)) requests/s, footer-comment creates")
+        line("pacing alone         ", pacingRun)
+        line("bare AsyncHTTPClient ", bareRun)
+        line("Ferry Cloud client   ", ferryRun)
+        print("  ratio Ferry / bare:  \(String(format: "%.2f", ferryRun.cpu / max(bareRun.cpu, 1e-9)))x")
+        func micros(_ run: (cpu: Double, seconds: Double)) -> String {
+            String(format: "%.1f", run.cpu / Double(requests) * 1e6)
+        }
+        // One line for scripts (scripts/migrate-bench.py reads it).
+        print(
+            #"json: {"requests": \#(requests), "pacingMicros": \#(micros(pacingRun)), "#
+                + #""bareMicros": \#(micros(bareRun)), "ferryClientMicros": \#(micros(ferryRun))}"#)
+        return true
+    }
+
+    struct Slot: Sendable {
+        var index: Int
+        var time: ContinuousClock.Instant
+    }
+
+    struct CostError: Error {
+        var status: Int
+    }
 }
