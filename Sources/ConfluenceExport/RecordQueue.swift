@@ -10,6 +10,8 @@ import Darwin
 /// thread. It holds at most `capacityBytes` of objects (by their XML size; one
 /// batch is always accepted when the queue is empty, so a single huge body passes),
 /// so reading can run ahead of SQLite on the second core without memory growing.
+/// 8 MB is enough to ride out the stager's pauses (checkpoints) and small enough that
+/// the peak RSS of a 200 MB export and a 2 GB one stay close (docs/benchmarks.md).
 final class RecordQueue: @unchecked Sendable {
     private let condition = NSCondition()
     private var batches: [(records: [EntityRecord], bytes: Int64)] = []
@@ -19,7 +21,7 @@ final class RecordQueue: @unchecked Sendable {
     private var failure: (any Error)?
     private let capacityBytes: Int64
 
-    init(capacityBytes: Int64 = 32 << 20) {
+    init(capacityBytes: Int64 = 8 << 20) {
         self.capacityBytes = capacityBytes
     }
 

@@ -134,6 +134,22 @@ struct MigrateTests {
         let report = try String(contentsOf: out.appendingPathComponent("report.json"), encoding: .utf8)
         #expect(report.contains("title.shortened"))
         #expect(report.contains("body.truncated"))
+        #expect(report.contains("Page bodies over Cloud's 5 MB limit"))
+        // The archive keeps the whole original with a list naming the page.
+        let archiveFolder = directory.appendingPathComponent("archive")
+        let archive = try FerryProcess.run([
+            "archive", "--from", export.path, "--workspace", workspace, "--out", archiveFolder.path, "--json",
+        ])
+        #expect(archive.status == 0, "\(archive.stderr)")
+        let sections = try json(archive.stdout)["sections"] as? [[String: Any]] ?? []
+        let truncated = try #require(sections.first { $0["id"] as? String == "truncated-bodies" }, "\(sections)")
+        #expect(truncated["count"] as? Int == 1)
+        let copied = archiveFolder.appendingPathComponent("truncated-bodies").appendingPathComponent(kept.first ?? "")
+        #expect(try Data(contentsOf: copied) == Data(contentsOf: folder.appendingPathComponent(kept.first ?? "")))
+        let list = try String(
+            contentsOf: archiveFolder.appendingPathComponent("truncated-bodies/truncated-bodies.csv"), encoding: .utf8)
+        #expect(list.contains(String((kept.first ?? "").dropLast(4))), "\(list)")
+        #expect(try FerryProcess.run(["archive", "--check", archiveFolder.path]).status == 0)
     }
 
     @Test("each real export in ../shared migrates into the twin and verifies clean")

@@ -22,8 +22,9 @@ public struct ArchiveCommand: AsyncParsableCommand {
             global permissions) as JSON, global and space permission matrices as CSV, \
             app data (apps found, their versions and Cloud availability, plugin data, \
             app files attached to pages, pages using each app's macros), the members of \
-            the admin groups Atlassian blocklists, and every other object Cloud has no \
-            place for. carried-by-ferry.json names what ferry migrate carries instead \
+            the admin groups Atlassian blocklists, every other object Cloud has no place \
+            for, and the whole original of each page body ferry migrate had to cut to \
+            Cloud's 5 MB limit. carried-by-ferry.json names what ferry migrate carries instead \
             (space permissions, page restrictions, groups and memberships). index.html \
             and index.json describe the contents.
 
@@ -200,7 +201,7 @@ public struct ArchiveCommand: AsyncParsableCommand {
             }
         }
         let folder = out.map { URL(fileURLWithPath: $0) } ?? workspaceURL.appendingPathComponent("archive")
-        let progress = ProgressReporter(phase: "archiving", total: 10)
+        let progress = ProgressReporter(phase: "archiving", total: 11)
         var builder = ArchiveBuilder(
             workspace: store, package: package, cloudAccounts: accounts, generator: "ferry \(FerryCommand.version)")
         builder.progress = { section in

@@ -76,6 +76,8 @@ public struct ArchiveBuilder {
         sections.append(try run.admins())
         progress?("other objects")
         sections.append(try run.otherObjects())
+        progress?("truncated bodies")
+        sections.append(try run.truncatedBodies())
         let carried = try run.carried()
         let index = ArchiveIndex(
             createdAt: Date(), source: try run.sourceName(), sections: sections, carriedByFerry: carried,

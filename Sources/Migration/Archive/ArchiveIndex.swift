@@ -4,7 +4,7 @@ public import Foundation
 /// One part of an archive: what it holds, how many items, and the files to open.
 public struct ArchiveSection: Codable, Sendable, Equatable {
     /// Stable: `drafts`, `audit-log`, `avatars`, `emoticons`, `global-settings`,
-    /// `permissions`, `apps`, `admins`, `other-objects`.
+    /// `permissions`, `apps`, `admins`, `other-objects`, `truncated-bodies`.
     public var id: String
     public var title: String
     public var count: Int

@@ -54,6 +54,11 @@ public enum ArchiveSurvey {
                         SELECT COUNT(*) FROM staged_memberships m JOIN staged_groups g ON g.id = m.group_id
                         WHERE lower(g.name) IN (\(blocklisted))
                         """), files: [], note: pending),
+                ArchiveSection(
+                    id: "truncated-bodies", title: "Page bodies over Cloud's 5 MB limit",
+                    count: try count(
+                        "SELECT COUNT(DISTINCT source_id) FROM ledger_notes WHERE code = 'body.truncated'"),
+                    files: [], note: pending),
             ]
         }
     }
