@@ -167,6 +167,6 @@ public struct MigrationPlanner: Sendable {
     /// Whether a storage body points at other content (pages, attachments, users), which
     /// only exists in Cloud once created: such a page is created first and its body written later.
     static func hasReferences(_ body: String) -> Bool {
-        body.contains("<ri:") || body.contains("<ac:image")
+        body.utf8Contains("<ri:") || body.utf8Contains("<ac:image")
     }
 }

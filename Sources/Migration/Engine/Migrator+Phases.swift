@@ -125,7 +125,8 @@ extension Migrator {
     /// every page and blog post it links to is written already (or is not in staging,
     /// and so will not be). Only for `--history latest`.
     func finalBodyAtCreate(_ storage: String, space: String) throws -> Bool {
-        guard options.history == .latest, !storage.contains("<ri:attachment"), !storage.contains("<ac:image") else {
+        guard options.history == .latest, !storage.utf8Contains("<ri:attachment"), !storage.utf8Contains("<ac:image")
+        else {
             return false
         }
         for reference in StorageReferences.scan(storage) {
@@ -508,13 +509,14 @@ extension Migrator {
     static func mentionedUsers(_ storage: String) -> [String] {
         var found: [String] = []
         var rest = storage[...]
-        while let start = rest.range(of: "<ri:user") {
+        while let start = rest.utf8Range(of: "<ri:user") {
             let tail = rest[start.upperBound...]
             guard let end = tail.firstIndex(of: ">") else { break }
             let element = tail[..<end]
             rest = tail[end...]
             for name in ["ri:userkey=\"", "ri:username=\""] {
-                if let open = element.range(of: name), let close = element[open.upperBound...].firstIndex(of: "\"") {
+                if let open = element.utf8Range(of: name), let close = element[open.upperBound...].firstIndex(of: "\"")
+                {
                     found.append(String(element[open.upperBound..<close]))
                     break
                 }
