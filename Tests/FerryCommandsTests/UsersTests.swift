@@ -337,5 +337,39 @@ struct UsersTests {
         #expect(report.status == 0, "\(report.stderr)")
         let notes = try String(contentsOf: reportFolder.appendingPathComponent("notes.csv"), encoding: .utf8)
         #expect(notes.contains("mention.user-skipped"), "\(notes.prefix(1500))")
+
+        // A group create cut off before its answer was recorded: the workspace has the name as
+        // pending. The rerun adopts the group Cloud made instead of calling it a collision.
+        let createdURL = URL(fileURLWithPath: workspace).appendingPathComponent("identity-groups.json")
+        var created = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: createdURL)) as? [String: Any])
+        var owned = created["groups"] as? [String: String] ?? [:]
+        let removed = owned.removeValue(forKey: "engineering-migrated")
+        let groupId = try #require(removed, "\(created)")
+        created["groups"] = owned
+        created["pending"] = ["engineering-migrated"]
+        try JSONSerialization.data(withJSONObject: created).write(to: createdURL)
+        let rerun = try FerryProcess.run(
+            [
+                "migrate", "--from", export.path, "--to", twin.url, "--workspace", workspace, "--spaces", "SP2",
+                "--json",
+            ],
+            environment: TwinProcess.credentials)
+        #expect(rerun.status == 0, "rerun failed: \(rerun.stderr)")
+        let adopted = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: createdURL)) as? [String: Any])
+        #expect((adopted["groups"] as? [String: String])?["engineering-migrated"] == groupId, "\(adopted)")
+        #expect(!((adopted["pending"] as? [String]) ?? []).contains("engineering-migrated"))
+        state = try await twin.state()
+        #expect((state["groups"] ?? []).filter { $0["name"] as? String == "engineering-migrated" }.count == 1)
+        // Without that record the same group is someone else's: the run refuses to fold into it.
+        owned = adopted["groups"] as? [String: String] ?? [:]
+        owned.removeValue(forKey: "engineering-migrated")
+        try JSONSerialization.data(withJSONObject: ["groups": owned]).write(to: createdURL)
+        let unowned = try FerryProcess.run(
+            ["migrate", "--from", export.path, "--to", twin.url, "--workspace", workspace, "--spaces", "SP2"],
+            environment: TwinProcess.credentials)
+        #expect(unowned.status != 0)
+        #expect(unowned.stderr.contains("engineering-migrated") && unowned.stderr.contains("without 'merge'"))
     }
 }
