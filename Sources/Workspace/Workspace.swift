@@ -30,7 +30,12 @@ public final class Workspace: Sendable {
             // `ferry cutover`, `ferry status` during a run): wait rather than fail.
             configuration.busyMode = .timeout(30)
             configuration.prepareDatabase { db in
-                try db.execute(sql: "PRAGMA page_size = 16384")
+                // 4 KiB pages (SQLite's default; it applies to a new file only). Every ledger
+                // commit writes each page it touched to the WAL whole: with 16 KiB pages a
+                // migration wrote four times the bytes and spent about a fifth more CPU per
+                // page, while staging a 2 GB export took as long with either size
+                // (docs/benchmarks.md, session 6).
+                try db.execute(sql: "PRAGMA page_size = 4096")
                 try db.execute(sql: "PRAGMA cache_size = -\(Workspace.cacheKiB)")
                 try db.execute(sql: "PRAGMA temp_store = FILE")
             }
