@@ -281,17 +281,24 @@ public struct ConnectivityProbe: Sendable {
             if let authorization = proxy.authorization { request += "Proxy-Authorization: \(authorization)\r\n" }
             request += "\r\n"
             do {
-                try await loop.submit {
+                // One chain of futures on the event loop: the exchange does not wait for this
+                // task to be scheduled between its steps, so a busy process cannot make the
+                // deadline expire on an answer that came in time.
+                let answer = try await loop.submit {
                     try channel.pipeline.syncOperations.addHandler(
                         ProxyConnectHandler(promise: promise), name: ProxyConnectHandler.name)
+                }.flatMap {
+                    channel.writeAndFlush(ByteBuffer(string: request))
+                }.flatMap {
+                    promise.futureResult
+                }.flatMap { answer in
+                    guard answer.status == 200 else { return loop.makeSucceededFuture(answer) }
+                    return channel.pipeline.removeHandler(name: ProxyConnectHandler.name).map { answer }
                 }.get()
-                try await channel.writeAndFlush(ByteBuffer(string: request)).get()
-                let answer = try await promise.futureResult.get()
                 guard answer.status == 200 else {
                     if answer.status == 407 { return .failed(.proxyAuthenticationRequired(proxy: proxy.display)) }
                     return .failed(.proxyRefused(proxy: proxy.display, status: answer.status, reason: answer.reason))
                 }
-                try await channel.pipeline.removeHandler(name: ProxyConnectHandler.name).get()
             } catch {
                 if expired.isSet {
                     return .failed(.timeout(stage: "proxy CONNECT to \(proxy.display)"))
@@ -311,12 +318,15 @@ public struct ConnectivityProbe: Sendable {
             let context = try NIOSSLContext(configuration: configuration)
             let isIP = host.contains(":") || host.allSatisfy { $0.isNumber || $0 == "." }
             let promise = loop.makePromise(of: Void.self)
-            try await loop.submit {
+            // As above: the handshake and the certificate read run as one chain on the loop.
+            let certificate = try await loop.submit {
                 let ssl = try NIOSSLClientHandler(context: context, serverHostname: isIP ? nil : host)
                 try channel.pipeline.syncOperations.addHandlers([ssl, HandshakeWatcher(promise: promise)])
+            }.flatMap {
+                promise.futureResult
+            }.flatMap {
+                channel.nioSSL_peerCertificate()
             }.get()
-            try await promise.futureResult.get()
-            let certificate = try await channel.nioSSL_peerCertificate().get()
             return .ok(certificate)
         } catch {
             if expired.isSet { return .failed(.timeout(stage: "TLS handshake")) }

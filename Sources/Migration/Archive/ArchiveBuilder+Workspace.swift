@@ -14,7 +14,7 @@ extension ArchiveRun {
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: source.path)) ?? [])
             .filter { $0.hasSuffix(".xml") }.sorted()
         let table = try csv("\(folderName)/truncated-bodies.csv", ["content_id", "space", "title", "bytes", "file"])
-        var count = 0
+        var copied: [String] = []
         for name in names {
             let id = String(name.dropLast(4))
             let from = source.appendingPathComponent(name)
@@ -37,12 +37,12 @@ extension ArchiveRun {
             try table.write([
                 id, (row?["space_key"] as String?) ?? "", (row?["title"] as String?) ?? "", String(bytes), relative,
             ])
-            count += 1
+            copied.append(relative)
         }
         try table.close()
         return ArchiveSection(
-            id: "truncated-bodies", title: "Page bodies over Cloud's 5 MB limit", count: count,
-            files: ["\(folderName)/truncated-bodies.csv"] + names.map { "\(folderName)/\($0)" },
+            id: "truncated-bodies", title: "Page bodies over Cloud's 5 MB limit", count: copied.count,
+            files: ["\(folderName)/truncated-bodies.csv"] + copied,
             note:
                 "Cloud holds the first part of these pages and a notice; each file is the whole original body "
                 + "(storage format) that ferry migrate kept in the workspace.")
